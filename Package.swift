@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "unitop",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "unitop", targets: ["unitop"]),
+        .library(name: "UnitopTesting", targets: ["UnitopTesting"]),
+    ],
+    dependencies: [
+        // Command line parsing, help and shell completions.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Structured logging (to a file under the state directory).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // TOML parsing for config.toml, image sidecars and themes.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Deque for bounded ring buffers (scrollback, sparklines).
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // ncursesw, with C shims for macros (A_BOLD, KEY_F, ACS_*) and globals (stdscr, LINES).
+        .target(
+            name: "CNCursesW",
+            linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]
+        ),
+        // The libvirt C API (libvirt-dev).
+        .systemLibrary(
+            name: "CLibvirt",
+            pkgConfig: "libvirt",
+            providers: [.apt(["libvirt-dev"])]
+        ),
+        // Small POSIX helpers that cannot be written safely in Swift (fork/exec with prctl, etc.).
+        .target(name: "CUnitopSys"),
+        // Pure value types, image inspection, console sanitizer and scrollback, config.
+        .target(
+            name: "Models",
+            dependencies: [
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Collections", package: "swift-collections"),
+            ]
+        ),
+        // The UnikernelBackend protocol and its QEMU and libvirt implementations.
+        .target(
+            name: "Backends",
+            dependencies: [
+                "Models", "CLibvirt", "CUnitopSys",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // State, actions, reducer, views, cell grid, ncurses driver, themes.
+        .target(
+            name: "TUI",
+            dependencies: ["Models", "Backends", "CNCursesW", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The executable: argument parsing and subcommands.
+        .executableTarget(
+            name: "unitop",
+            dependencies: [
+                "Models", "Backends", "TUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Test helpers shipped as their own target: fixture paths, temporary homes,
+        // waiting for a condition with a deadline, running the real binary, tmux.
+        .target(name: "UnitopTesting", dependencies: ["Models"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "UnitopTesting"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Models", "UnitopTesting"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Models", "Backends", "UnitopTesting"]),
+        .testTarget(name: "UnitopCLITests", dependencies: ["Models", "UnitopTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,19 @@
+/// Whether a backend's connection to its host is usable.
+public enum ConnectionStatus: Sendable, Equatable {
+    case connected
+    case connecting
+    /// Lost; the backend retries. `message` says why.
+    case disconnected(message: String)
+}
+
+/// Something that happened in a backend, delivered through ``UnikernelBackend/events()``.
+public enum BackendEvent: Sendable, Equatable {
+    /// An instance appeared or changed (state, pid, exit record, …). Carries the full value.
+    case instanceChanged(Instance)
+    /// An instance was removed (forgotten).
+    case instanceRemoved(InstanceID)
+    /// A resource sample for a running instance.
+    case stats(InstanceID, InstanceStats)
+    /// The connection to a host changed; `host` is the host label.
+    case connection(backend: String, host: String, ConnectionStatus)
+}

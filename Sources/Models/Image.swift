@@ -1,0 +1,76 @@
+import Foundation
+
+/// The boot format detected from an image file's bytes.
+public enum ImageFormat: String, Codable, Sendable, CaseIterable {
+    case multiboot
+    case pvh
+    case linuxBzImage = "linux-bzimage"
+    case rawDisk = "raw-disk"
+    case qcow2
+    case unknown
+}
+
+/// Launch defaults read from an image's sidecar `NAME.toml`.
+public struct ImageDefaults: Codable, Sendable, Equatable {
+    public var memoryMiB: Int?
+    public var cpus: Int?
+    public var machine: String?
+    public var append: String?
+    public var description: String?
+
+    public init(memoryMiB: Int? = nil, cpus: Int? = nil, machine: String? = nil, append: String? = nil, description: String? = nil) {
+        self.memoryMiB = memoryMiB; self.cpus = cpus; self.machine = machine; self.append = append
+        self.description = description
+    }
+}
+
+/// An image file found in an image directory or named on the command line.
+///
+/// Encodes to the `images --json` object of the command-line contract (nil as `null`).
+public struct Image: Codable, Sendable, Equatable, Identifiable {
+    public var id: String { path }
+    /// Display name: the file name without a `.elf`/`.img`-like extension, or the Unikraft app name.
+    public var name: String
+    /// Absolute path.
+    public var path: String
+    public var format: ImageFormat
+    /// `x86_64`, `i386`, `aarch64`, … or nil when unknown.
+    public var arch: String?
+    public var sizeBytes: UInt64
+    public var modifiedAt: Date?
+    public var bootable: Bool
+    /// Why it is not bootable; nil when bootable.
+    public var reason: String?
+    /// Sidecar defaults, when a valid sidecar exists.
+    public var defaults: ImageDefaults?
+    /// A problem with the sidecar (it is then ignored), if any.
+    public var sidecarError: String?
+
+    public init(
+        name: String, path: String, format: ImageFormat, arch: String?, sizeBytes: UInt64,
+        modifiedAt: Date?, bootable: Bool, reason: String?, defaults: ImageDefaults? = nil,
+        sidecarError: String? = nil
+    ) {
+        self.name = name; self.path = path; self.format = format; self.arch = arch
+        self.sizeBytes = sizeBytes; self.modifiedAt = modifiedAt; self.bootable = bootable
+        self.reason = reason; self.defaults = defaults; self.sidecarError = sidecarError
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, path, format, arch, sizeBytes, modifiedAt, bootable, reason, defaults, sidecarError
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(path, forKey: .path)
+        try c.encode(format, forKey: .format)
+        try c.encode(arch, forKey: .arch)
+        try c.encode(sizeBytes, forKey: .sizeBytes)
+        try c.encode(modifiedAt, forKey: .modifiedAt)
+        try c.encode(bootable, forKey: .bootable)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(defaults, forKey: .defaults)
+        try c.encode(sidecarError, forKey: .sidecarError)
+    }
+}

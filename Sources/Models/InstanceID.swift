@@ -1,0 +1,21 @@
+/// Identifies an instance across backends and hosts: `backend/host/name`.
+public struct InstanceID: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+    /// Backend kind, e.g. `qemu` or `libvirt`.
+    public var backend: String
+    /// Host label, e.g. `local` or a libvirt host name.
+    public var host: String
+    /// Instance (domain) name, unique per backend and host.
+    public var name: String
+
+    public init(backend: String, host: String, name: String) {
+        self.backend = backend
+        self.host = host
+        self.name = name
+    }
+
+    public var description: String { "\(backend)/\(host)/\(name)" }
+
+    public static func < (a: InstanceID, b: InstanceID) -> Bool {
+        (a.name, a.host, a.backend) < (b.name, b.host, b.backend)
+    }
+}
