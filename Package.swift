@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "unitop", targets: ["unitop"]),
+        .executable(name: "unitop-monitor", targets: ["unitop-monitor"]),
         .library(name: "UnitopTesting", targets: ["UnitopTesting"]),
     ],
     dependencies: [
@@ -40,11 +41,15 @@ let package = Package(
                 .product(name: "Collections", package: "swift-collections"),
             ]
         ),
+        // The per-instance QEMU supervisor: owns one QEMU process, its QMP socket and its console
+        // (log from the first byte, many viewers), records the exit. Runs as `unitop-monitor`.
+        .target(name: "QEMUMonitor", dependencies: ["Models", "CUnitopSys"]),
+        .executableTarget(name: "unitop-monitor", dependencies: ["QEMUMonitor"]),
         // The UnikernelBackend protocol and its QEMU and libvirt implementations.
         .target(
             name: "Backends",
             dependencies: [
-                "Models", "CLibvirt", "CUnitopSys",
+                "Models", "QEMUMonitor", "CLibvirt", "CUnitopSys",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -66,7 +71,7 @@ let package = Package(
         // waiting for a condition with a deadline, running the real binary, tmux.
         .target(name: "UnitopTesting", dependencies: ["Models"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "UnitopTesting"]),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Models", "UnitopTesting"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "QEMUMonitor", "Models", "UnitopTesting"]),
         .testTarget(name: "TUITests", dependencies: ["TUI", "Models", "Backends", "UnitopTesting"]),
         .testTarget(name: "UnitopCLITests", dependencies: ["Models", "UnitopTesting"]),
     ],

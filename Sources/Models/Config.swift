@@ -31,3 +31,11 @@ public struct QEMUSettings: Sendable, Equatable {
 
     public init() {}
 }
+
+extension Config {
+    /// Loads `path` (stub; the config work replaces it). A missing file gives the defaults unless
+    /// `mustExist`; a malformed one throws ``UnitopError/config(path:line:message:)``.
+    public static func load(path: String, mustExist: Bool = false) throws(UnitopError) -> Config {
+        Config()
+    }
+}
