@@ -79,13 +79,19 @@ enum FileStatus {
         Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
     }
 
-    /// `path` made absolute against the current directory (lexically; symlinks are kept).
+    /// `path` made absolute: its directory is resolved with `realpath` (so `..` and symlinked
+    /// directories are exact) while the last component is kept as named (a symlinked image keeps
+    /// its own name). Falls back to a lexical join when the directory cannot be resolved.
     static func absolute(_ path: String) -> String {
         let joined = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        var parts: [Substring] = []
-        for part in joined.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
-            parts.append(part)
+        var parts = joined.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        guard let last = parts.popLast() else { return "/" }
+        let directory = "/" + parts.joined(separator: "/")
+        if last != "..", let resolved = realpath(directory, nil) {
+            defer { free(resolved) }
+            let dir = String(cString: resolved)
+            return (dir == "/" ? "" : dir) + "/" + last
         }
-        return "/" + parts.joined(separator: "/")
+        return "/" + (parts + [last]).joined(separator: "/")
     }
 }

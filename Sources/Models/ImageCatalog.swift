@@ -30,12 +30,13 @@ public struct ImageCatalog: Sendable {
         return out
     }
 
-    /// Every image file found (non-bootable ones included, with their reason), sorted by name
-    /// (then path).
+    /// Every image file found (non-bootable ones included, with their reason), sorted by name;
+    /// equal names keep directory order (the one ``resolve(_:)`` picks comes first).
     public func scan() -> [Image] {
-        candidates().map { ImageInspector.inspect(path: $0) }.sorted {
-            $0.name != $1.name ? $0.name < $1.name : $0.path < $1.path
-        }
+        candidates().enumerated()
+            .map { (order: $0.offset, image: ImageInspector.inspect(path: $0.element)) }
+            .sorted { $0.image.name != $1.image.name ? $0.image.name < $1.image.name : $0.order < $1.order }
+            .map(\.image)
     }
 
     /// An image by path or by catalogued name.
