@@ -92,13 +92,13 @@ public struct ImageCatalog: Sendable {
         return true
     }
 
-    /// Candidate files of one directory, sorted by name (bounded).
-    static func listDirectory(_ dir: String) -> [String] {
+    /// Candidate files of one directory (at most `limit`), sorted by name.
+    static func listDirectory(_ dir: String, limit: Int = maxFilesPerDirectory) -> [String] {
         guard let handle = opendir(dir) else { return [] }
         defer { closedir(handle) }
         var names: [String] = []
         var looked = 0
-        while looked < maxEntriesPerDirectory, names.count < maxFilesPerDirectory, let entry = readdir(handle) {
+        while looked < maxEntriesPerDirectory, names.count < limit, let entry = readdir(handle) {
             looked += 1
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
                 let bytes = raw.prefix(while: { $0 != 0 })

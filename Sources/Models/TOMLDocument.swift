@@ -17,6 +17,9 @@ struct TOMLDocument {
             let line = text.utf8[..<nul].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
             throw .config(path: file, line: line, message: "contains a NUL byte")
         }
+        if let hazard = TOMLPreflight.check(text) {
+            throw .config(path: file, line: hazard.line, message: hazard.message)
+        }
         do {
             return TOMLDocument(table: try TOMLTable(string: text), text: text, file: file)
         } catch let e as TOMLParseError {
@@ -47,13 +50,20 @@ struct TOMLDocument {
     }
 
     /// The 1-based line where `key` is assigned (or where the table `key` starts), if found.
+    /// Best effort: lines inside multi-line values (arrays spanning lines) are not mistaken for
+    /// headers; multi-line strings are not tracked.
     func line(of key: [String]) -> Int? {
         var table: [String] = []
         var lineNumber = 0
+        var depth = 0  // open '[' / '{' of values carried across lines
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
-            let line = raw.drop(while: { $0 == " " || $0 == "\t" })
+            let line = raw.drop(while: { $0 == " " || $0 == "\t" || $0 == "\u{FEFF}" })
             if line.hasPrefix("#") || line.isEmpty { continue }
+            if depth > 0 {
+                depth = Self.nesting(after: depth, in: line)
+                continue
+            }
             if line.hasPrefix("[") {
                 let inner = line.drop(while: { $0 == "[" })
                 guard let close = inner.firstIndex(of: "]") else { continue }
@@ -64,8 +74,29 @@ struct TOMLDocument {
             guard let eq = Self.assignmentIndex(line) else { continue }
             let path = table + Self.splitKey(line[..<eq])
             if path == key { return lineNumber }
+            depth = Self.nesting(after: 0, in: line[line.index(after: eq)...])
         }
         return nil
+    }
+
+    /// Bracket depth after `text`, starting from `depth` (quotes and comments skipped).
+    private static func nesting(after depth: Int, in text: Substring) -> Int {
+        var depth = depth
+        var quote: Character?
+        for c in text {
+            if let q = quote {
+                if c == q { quote = nil }
+            } else if c == "\"" || c == "'" {
+                quote = c
+            } else if c == "#" {
+                break
+            } else if c == "[" || c == "{" {
+                depth += 1
+            } else if c == "]" || c == "}" {
+                depth = max(0, depth - 1)
+            }
+        }
+        return depth
     }
 
     /// Index of the `=` that ends the key of a `key = value` line (outside quotes).

@@ -85,7 +85,8 @@ import Testing
             ("libvirt = 3", 1, "'libvirt' must be a table, not an integer"),
             ("[libvirt]\nuris = \"qemu:///system\"", 2, "'libvirt.uris' must be an array of strings, not a string"),
             ("[qemu]\n\nbinary = false", 3, "'qemu.binary' must be a string, not a boolean"),
-            ("theme = 1979-05-27", 1, "'theme' must be a string, not a date/time"),
+            // Dates are refused before TOMLKit sees them (see TOMLPreflight).
+            ("\ntheme = 1979-05-27", 2, "dates and times are not supported here"),
         ]
         for (text, line, message) in cases {
             let f = try #require(failure(text), "no error for \(text)")
@@ -192,5 +193,54 @@ import Testing
         #expect(doc.line(of: ["t", "x"]) == 5)
         #expect(doc.line(of: ["arr", "y"]) == 7)
         #expect(doc.line(of: ["theme"]) == nil)
+    }
+
+    /// Inputs that made toml++ 3.4.0 (inside TOMLKit 0.6.0) hit an assertion and abort the
+    /// process (found by Fuzz/ConfigFuzz). They must come back as errors with a line.
+    @Test(arguments: [
+        ("mouse = false\n[\nilbvirt]\n", 2, "invalid table header: expected a key name after '['"),
+        ("[[[1]]]", 1, "invalid table header: too many '['"),
+        ("[[=", 1, "invalid table header: expected a key name after '['"),
+        ("a = 1\n[#x]\n", 2, "invalid table header: expected a key name after '['"),
+        ("x = 1\r\n[\r\n", 2, "invalid table header: expected a key name after '['"),
+        ("\u{FEFF}[. ,1 0 \"tcg\n", 1, "invalid table header: expected a key name after '['"),
+        ("scrollback_lines = 1\nx = { a = [0, 2.0, }\n", 2, "unexpected '}' in an array"),
+        ("x = [\n  1,\n  # c\n  }\n", 4, "unexpected '}' in an array"),
+        ("x = { a = [0, 2.0, 1979-04-27Tp7\u{1A}3:200Z]!}\n", 1, "dates and times are not supported here"),
+        ("t = 07:32:00", 1, "dates and times are not supported here"),
+    ])
+    func parserCrashRegressions(text: String, line: Int, message: String) throws {
+        let f = try #require(failure(text))
+        #expect(f.line == line)
+        #expect(f.message == message)
+        #expect(throws: UnitopError.config(path: "s.toml", line: line, message: message)) {
+            try SidecarLoader.parse(text, file: "s.toml")
+        }
+    }
+
+    /// Valid TOML that looks like the hazards above is left to TOMLKit.
+    @Test func preflightAcceptsValidTOML() throws {
+        let text = """
+            \u{FEFF}# a [ in a comment
+            image_dirs = [
+              "/a", # ] and [ in a comment
+              '/b[',
+            ]
+            theme = \"\"\"
+            [not a header
+            \"\"\"
+            [qemu]
+            cpu = "kvm64"
+            [ libvirt ]
+            uris = [ ]
+            """
+        #expect(TOMLPreflight.check(text) == nil)
+        let config = try parse(text)
+        #expect(config.imageDirectories == ["/a", "/b["])
+        #expect(config.theme == "[not a header\n")
+        #expect(config.qemu.cpu == "kvm64")
+        let nested = "x = [\n  [\n    1\n  ],\n  [2, 3],\n]\ny = { a = [1, {}] }\nz = 1e-5\nw = 1_000\n"
+        #expect(TOMLPreflight.check(nested) == nil)
+        #expect(throws: UnitopError.config(path: "/etc/unitop.toml", line: 9, message: "unknown key 'w'")) { try parse(nested) }
     }
 }
