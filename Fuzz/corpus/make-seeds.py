@@ -44,7 +44,7 @@ b = elf(); mb1(b, 0x200); write(img, "multiboot-elf32", b)
 b = elf(is64=True, machine=62); mb1(b, 0x200, 0x10003); write(img, "multiboot-elf64-kludge", b)
 b = elf(); mb2(b, 0x200); write(img, "multiboot2-elf32", b)
 b = elf(is64=True, machine=62, segments=((1, 0x100, 0x40), (4, 0x300, 20))); pvh(b, 0x300); write(img, "pvh-elf64", b)
-b = elf(machine=3, segments=((4, 0x300, 20),)); pvh(b, 0x300); mb1(b, 0x200); write(img, "multiboot-pvh-elf32", b)
+b = elf(machine=3, segments=((1, 0x100, 0x40), (4, 0x300, 20))); pvh(b, 0x300); mb1(b, 0x200); write(img, "multiboot-pvh-elf32", b)
 b = bytearray(0x400); b[510:512] = b"\x55\xaa"; b[0x202:0x206] = b"HdrS"
 struct.pack_into("<H", b, 0x206, 0x020F); struct.pack_into("<H", b, 0x236, 1); write(img, "bzimage-header", b)
 b = bytearray(512); b[510:512] = b"\x55\xaa"; write(img, "mbr", b)

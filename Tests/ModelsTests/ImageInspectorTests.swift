@@ -685,3 +685,25 @@ struct ScratchDirectory {
         #expect(ImageInspector.inspect(path: dir.path + "/z.elf").sidecarError == dir.path + "/z.toml:1: not valid UTF-8")
     }
 }
+
+/// The fuzzers' seed files (Fuzz/corpus/image, written by Fuzz/corpus/make-seeds.py) are what
+/// their names say, so the fuzzer starts from every format.
+@Suite struct ImageInspectorCorpusTests {
+    @Test func seedsAreWhatTheySay() throws {
+        let dir = Fixtures.repositoryRoot.appendingPathComponent("Fuzz/corpus/image").path
+        let expected: [String: (ImageFormat, Bool)] = [
+            "multiboot-elf32": (.multiboot, true), "multiboot-elf64-kludge": (.multiboot, true),
+            "multiboot2-elf32": (.multiboot, false), "pvh-elf64": (.pvh, true),
+            "multiboot-pvh-elf32": (.multiboot, true), "bzimage-header": (.linuxBzImage, true),
+            "mbr": (.rawDisk, false), "qcow2": (.qcow2, false), "elf-truncated": (.unknown, false),
+            "elf-huge-phnum": (.unknown, false), "empty": (.unknown, false),
+        ]
+        for (name, (format, bootable)) in expected {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/" + name)))
+            #expect(bytes.count <= 4096, "seed \(name) should stay small")
+            let image = bytes.withUnsafeBytes { ImageInspector.inspect(bytes: $0, name: name, path: dir + "/" + name) }
+            #expect(image.format == format, "\(name)")
+            #expect(image.bootable == bootable, "\(name): \(image.reason ?? "")")
+        }
+    }
+}
