@@ -48,7 +48,7 @@ config)
         -I "$OUT/modules" -I "$TK/CTOML/include" \
         "$ROOT/Fuzz/ConfigFuzz/main.swift" \
         "$M/Config.swift" "$M/ConfigLoader.swift" "$M/TOMLDocument.swift" "$M/TOMLPreflight.swift" "$M/SidecarLoader.swift" \
-        "$M/BoundedFile.swift" "$M/UnitopError.swift" "$M/InstanceState.swift" "$M/LaunchSpec.swift" \
+        "$M/BoundedFile.swift" "$M/FileStatus.swift" "$M/TOMLTableReader.swift" "$M/UnitopError.swift" "$M/InstanceState.swift" "$M/LaunchSpec.swift" \
         "$M/MemorySize.swift" "$M/Image.swift" \
         "$OUT/TOMLKit.o" "$OUT"/ctoml/*.o -lstdc++ \
         -o "$OUT/ConfigFuzz"
