@@ -188,6 +188,13 @@ struct ScratchDirectory {
         var b = Craft.elf(size: 0x4000)
         Craft.multibootV1(&b, at: 0x2000)
         #expect(inspect(b).format == .unknown)
+        // QEMU scans offsets below 8192 - 48.
+        var last = Craft.elf(size: 0x4000)
+        Craft.multibootV1(&last, at: 8140)
+        #expect(inspect(last).format == .multiboot)
+        var tooLate = Craft.elf(size: 0x4000)
+        Craft.multibootV1(&tooLate, at: 8144)
+        #expect(inspect(tooLate).format == .unknown)
         var unaligned = Craft.elf()
         Craft.multibootV1(&unaligned, at: 0x1002)
         #expect(inspect(unaligned).format == .unknown)
@@ -554,10 +561,15 @@ struct ScratchDirectory {
         defer { dir.remove() }
         let target = try dir.write("real.elf", Craft.multibootELF())
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/alias.elf", withDestinationPath: target)
+        try dir.write("real.toml", text: "cpus = 3\n")
         let image = ImageInspector.inspect(path: dir.path + "/alias.elf")
         #expect(image.bootable)
         #expect(image.name == "alias")
         #expect(image.path == dir.path + "/alias.elf")
+        // No sidecar next to the link: the target's sidecar is used.
+        #expect(image.defaults?.cpus == 3)
+        try dir.write("alias.toml", text: "cpus = 4\n")
+        #expect(ImageInspector.inspect(path: dir.path + "/alias.elf").defaults?.cpus == 4)
     }
 
     @Test func pathThroughAFileFails() throws {
