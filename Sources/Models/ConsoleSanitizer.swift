@@ -133,18 +133,21 @@ public struct ConsoleSanitizer: Sendable {
             case .csiParam:
                 // Fast path: parameter digits and separators.
                 let start = i
+                var current = currentParameter  // a local: no store/load round trip per digit
                 while i < n {
                     let byte = input[i]
                     if byte &- 0x30 < 10 {
-                        currentParameter = min(currentParameter &* 10 &+ UInt32(byte &- 0x30),
-                                               UInt32(ConsoleLimits.maxParameterValue))
+                        current = min(current &* 10 &+ UInt32(byte &- 0x30), UInt32(ConsoleLimits.maxParameterValue))
                     } else if byte == 0x3B {
+                        currentParameter = current
                         pushParameter()
+                        current = 0
                     } else {
                         break
                     }
                     i += 1
                 }
+                currentParameter = current
                 sequenceLength += i - start
                 if sequenceLength > ConsoleLimits.maxControlSequenceLength {
                     state = .ground  // abandoned

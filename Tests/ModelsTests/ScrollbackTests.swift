@@ -157,6 +157,8 @@ struct ScrollbackTests {
         #expect(scrollback.count == 10_000)
         #expect(scrollback.totalBytes == 990_000)
         #expect(scrollback.firstLineNumber == 10_000)
+        // Text is packed in shared chunks: well under 2 MB for 990 KB of text.
+        #expect(scrollback.memoryBytes < 2_000_000)
     }
 
     @Test("ConsoleEngine sanitizes and appends")
