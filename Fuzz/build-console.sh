@@ -11,7 +11,7 @@ mkdir -p "$out"
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 \
     -module-name ConsoleSanitizerFuzz \
     "$root/Fuzz/ConsoleSanitizerFuzz/main.swift" \
-    "$models/ConsoleLimits.swift" "$models/ConsoleParserTable.swift" "$models/ConsoleSanitizer.swift" \
+    "$models/ConsoleSanitizerSink.swift" "$models/ConsoleLineStore.swift" "$models/ConsoleLimits.swift" "$models/ConsoleParserTable.swift" "$models/ConsoleSanitizer.swift" \
     "$models/ConsoleText.swift" "$models/UTF8Repair.swift" "$models/SGR.swift" "$models/ConsoleStyle.swift" \
     "$models/ConsoleLine.swift" "$models/ConsoleLineBuilder.swift" "$models/Scrollback.swift" \
     "$models/ScrollbackSearch.swift" "$models/ConsoleEngine.swift" "$models/ConsoleOutputCheck.swift" \

@@ -242,3 +242,22 @@ public struct Scrollback: Sendable {
         nextNumber += 1
     }
 }
+
+/// The engine path: ``ConsoleSanitizer`` hands its output straight to the scrollback, so the
+/// sanitized bytes are never re-encoded and parsed again.
+extension Scrollback: ConsoleSanitizerSink {
+    static var acceptsControlsInText: Bool { false }
+
+    mutating func text(_ bytes: UnsafeRawBufferPointer) { write(bytes) }
+
+    mutating func control(_ byte: UInt8) {
+        switch byte {
+        case 0x0A: newLine()
+        case 0x0D: builder.afterCR = true
+        case 0x09: tab()
+        default: break
+        }
+    }
+
+    mutating func sgr(_ parameters: UnsafeBufferPointer<UInt16>) { currentStyle.applySGR(parameters) }
+}

@@ -171,4 +171,31 @@ struct ScrollbackTests {
         #expect(engine.scrollback.texts == ["boot ok", "green", "€\u{FFFD}", "\u{FFFD}"])
         #expect(try #require(engine.scrollback.line(at: 1)).isStyled)
     }
+
+    @Test("ConsoleEngine gives the same lines as appending sanitized bytes, in any chunking")
+    func engineMatchesAppend() throws {
+        let corpus = ConsoleCorpus.generate(bytes: 400_000, seed: 11)
+        var reference = Scrollback(capacity: 100_000)
+        reference.append(ConsoleSanitizer.sanitize(corpus))
+        var engine = ConsoleEngine(scrollbackLines: 100_000)
+        var offset = 0
+        var step = 1
+        while offset < corpus.count {
+            let end = min(corpus.count, offset + step)
+            engine.feed(Array(corpus[offset..<end]))
+            offset = end
+            step = step % 997 + 13
+        }
+        engine.finish()
+        #expect(engine.scrollback.lineNumbers == reference.lineNumbers)
+        #expect(engine.scrollback.totalBytes == reference.totalBytes)
+        for number in reference.lineNumbers {
+            let expected = try #require(reference.line(at: number))
+            let actual = try #require(engine.scrollback.line(at: number))
+            if actual != expected {
+                Issue.record("line \(number): \(actual.text.debugDescription) != \(expected.text.debugDescription)")
+                return
+            }
+        }
+    }
 }
