@@ -2,8 +2,9 @@
 //
 // The first input byte seeds the chunk splits; the rest is fed to a ConsoleSanitizer in chunks.
 // Checks: the output is valid UTF-8, contains no control other than HT/LF/CR, every ESC starts a
-// well-formed SGR, the split output equals the one-chunk output, and a Scrollback fed with it
-// stays within its limits.
+// well-formed SGR, the split output equals the one-chunk output, a ConsoleEngine fed the same
+// chunks holds the same lines as a Scrollback appended the sanitized bytes, and both stay within
+// their limits.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConsole(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -40,7 +41,14 @@ public func fuzzConsole(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         fatalError("chunked output differs from one-chunk output")
     }
 
+    // The engine's direct path must equal appending the sanitized bytes.
+    var reference = Scrollback(capacity: 64)
+    reference.append(whole)
     let scrollback = engine.scrollback
+    precondition(reference.lineNumbers == scrollback.lineNumbers, "engine and append disagree on lines")
+    for number in reference.lineNumbers where reference.line(at: number) != scrollback.line(at: number) {
+        fatalError("engine and append disagree on line \(number)")
+    }
     precondition(scrollback.count <= scrollback.capacity + 1, "scrollback over capacity")
     var bytes = 0
     for number in scrollback.lineNumbers {

@@ -92,10 +92,10 @@ struct ConsoleLineBuilder: Sendable {
         anchorColumn = 0
     }
 
-    /// The finished line's style runs (an exact-size copy; empty for a plain line).
-    mutating func finishedRuns() -> [ConsoleStyleRun] {
+    /// The finished line's style runs (none for a plain line).
+    mutating func finishedRuns() -> ArraySlice<ConsoleStyleRun> {
         while let last = runs.last, last.utf8Offset >= bytes.count { runs.removeLast() }
-        return runs.isEmpty ? [] : runs.withUnsafeBufferPointer { Array($0) }
+        return runs[...]
     }
 
     /// Empties the builder for the next line, keeping its buffers.

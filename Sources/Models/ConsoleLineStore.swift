@@ -1,6 +1,7 @@
 /// Storage of a ``Scrollback``'s completed lines: the text of consecutive lines packed into large
-/// shared chunks (no allocation per line, about one byte of memory per byte of text) and a ring
-/// of fixed-size records, oldest first. A chunk is freed when its last line is evicted.
+/// shared chunks (no allocation per line, about one byte of memory per byte of text), their style
+/// runs packed into one shared array, and a ring of plain fixed-size records, oldest first. A
+/// chunk is freed when its last line is evicted; evicted runs are compacted away.
 struct ConsoleLineStore: Sendable {
     /// Bytes per chunk (at least one maximal line).
     static let chunkBytes = max(256 * 1024, ConsoleLimits.maxLineBytes)
@@ -9,7 +10,9 @@ struct ConsoleLineStore: Sendable {
         var chunk: Int
         var offset: UInt32
         var length: UInt32
-        var runs: [ConsoleStyleRun]
+        /// Absolute index of the line's first run in `runs` (see `runBase`).
+        var runStart: Int
+        var runCount: UInt32
     }
 
     let capacity: Int
@@ -21,6 +24,9 @@ struct ConsoleLineStore: Sendable {
     private var firstChunk = 0
     /// Text bytes of the kept lines.
     private(set) var bytes = 0
+    /// Style runs of the kept lines, in line order; `runs[0]` has the absolute index `runBase`.
+    private var runs: [ConsoleStyleRun] = []
+    private var runBase = 0
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -28,10 +34,7 @@ struct ConsoleLineStore: Sendable {
     var memoryBytes: Int {
         var total = records.capacity * MemoryLayout<Record>.stride + chunks.capacity * MemoryLayout<[UInt8]>.stride
         for chunk in chunks { total += chunk.capacity }
-        for record in records where !record.runs.isEmpty {
-            total += record.runs.capacity * MemoryLayout<ConsoleStyleRun>.stride + 32
-        }
-        return total
+        return total + runs.capacity * MemoryLayout<ConsoleStyleRun>.stride
     }
 
     private func position(_ index: Int) -> Int {
@@ -49,10 +52,15 @@ struct ConsoleLineStore: Sendable {
     }
 
     /// The style runs of line `index`.
-    func runs(ofLine index: Int) -> [ConsoleStyleRun] { records[position(index)].runs }
+    func runs(ofLine index: Int) -> [ConsoleStyleRun] {
+        let record = records[position(index)]
+        guard record.runCount > 0 else { return [] }
+        let start = record.runStart - runBase
+        return Array(runs[start..<(start + Int(record.runCount))])
+    }
 
     /// Adds a line at the end, evicting the oldest when full.
-    mutating func append(_ text: [UInt8], runs: [ConsoleStyleRun]) {
+    mutating func append(_ text: [UInt8], runs lineRuns: ArraySlice<ConsoleStyleRun>) {
         if count == capacity { removeFirst() }
         if chunks.isEmpty || chunks[chunks.count - 1].count + text.count > Self.chunkBytes {
             var chunk: [UInt8] = []
@@ -61,7 +69,8 @@ struct ConsoleLineStore: Sendable {
         }
         let last = chunks.count - 1
         let record = Record(chunk: firstChunk + last, offset: UInt32(chunks[last].count),
-                            length: UInt32(text.count), runs: runs)
+                            length: UInt32(text.count), runStart: runBase + runs.count, runCount: UInt32(lineRuns.count))
+        if !lineRuns.isEmpty { runs.append(contentsOf: lineRuns) }
         chunks[last].append(contentsOf: text)
         if count == records.count {
             // Full at the current size (and below capacity): grow, in order.
@@ -81,7 +90,6 @@ struct ConsoleLineStore: Sendable {
     mutating func removeFirst() {
         guard count > 0 else { return }
         bytes -= Int(records[head].length)
-        if !records[head].runs.isEmpty { records[head].runs = [] }
         head += 1
         if head == records.count { head = 0 }
         count -= 1
@@ -90,6 +98,12 @@ struct ConsoleLineStore: Sendable {
         if oldestChunk > firstChunk {
             chunks.removeFirst(oldestChunk - firstChunk)
             firstChunk = oldestChunk
+        }
+        // Drop evicted runs once they outnumber the kept ones (amortized constant time).
+        let deadRuns = (count > 0 ? records[head].runStart : runBase + runs.count) - runBase
+        if deadRuns > 1024 && deadRuns > runs.count - deadRuns {
+            runs.removeFirst(deadRuns)
+            runBase += deadRuns
         }
     }
 }

@@ -198,4 +198,34 @@ struct ScrollbackTests {
             }
         }
     }
+
+    @Test("styles of kept lines stay right while styled lines are evicted")
+    func styledEviction() throws {
+        var scrollback = Scrollback(capacity: 10)
+        for k in 0..<5000 {
+            scrollback.append(k % 3 == 0 ? "plain \(k)\n" : "\u{1B}[3\(k % 8)mcolour\u{1B}[0m \(k)\n")
+        }
+        #expect(scrollback.firstLineNumber == 4990)
+        for number in scrollback.lineNumbers {
+            let line = try #require(scrollback.line(at: number))
+            if number % 3 == 0 {
+                #expect(line.styleRuns.isEmpty && line.text == "plain \(number)")
+            } else {
+                #expect(line.text == "colour \(number)")
+                #expect(line.styleRuns == [ConsoleStyleRun(utf8Offset: 0, style: ConsoleStyle(foreground: .ansi(UInt8(number % 8)))),
+                                           ConsoleStyleRun(utf8Offset: 6, style: .plain)])
+            }
+        }
+    }
+
+    @Test("the scrollback's text is bounded in bytes as well as lines")
+    func byteBound() {
+        var scrollback = Scrollback(capacity: 10_000)
+        let line = [UInt8](repeating: 0x79, count: ConsoleLimits.maxLineBytes - 1) + [0x0A]
+        for _ in 0..<600 { scrollback.append(line) }
+        #expect(scrollback.totalBytes <= ConsoleLimits.maxScrollbackBytes)
+        #expect(scrollback.count < 600)
+        #expect(scrollback.lastLineNumber == 599)
+        #expect(scrollback.memoryBytes < ConsoleLimits.maxScrollbackBytes + 2 * ConsoleLimits.maxLineBytes * 8)
+    }
 }
