@@ -154,7 +154,10 @@ public struct ConsoleSanitizer: Sendable {
                 // Fast path: parameter digits and separators.
                 let start = i
                 var current = currentParameter  // a local: no store/load round trip per digit
-                while i < n {
+                // Stop where the step-by-step path would abandon the sequence, so the result does
+                // not depend on how the input is chunked.
+                let end = min(n, i + max(0, ConsoleLimits.maxControlSequenceLength - sequenceLength) + 1)
+                while i < end {
                     let byte = input[i]
                     if byte &- 0x30 < 10 {
                         current = min(current &* 10 &+ UInt32(byte &- 0x30), UInt32(ConsoleLimits.maxParameterValue))
