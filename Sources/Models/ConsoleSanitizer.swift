@@ -33,7 +33,12 @@ public struct ConsoleSanitizer: Sendable {
     /// Sanitizes `input`, appending the result to `output`. State carries over to the next call.
     public mutating func sanitize(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {
         guard !input.isEmpty else { return }
-        output.reserveCapacity(output.count + input.count + 16)
+        let needed = output.count + input.count + 16
+        if output.capacity < needed {
+            // Grow geometrically: exact reservations on every call would copy quadratically
+            // when one array collects many chunks.
+            output.reserveCapacity(max(needed, output.capacity * 2))
+        }
         var sink = ConsoleByteSink(bytes: [])
         swap(&sink.bytes, &output)
         sanitize(input, into: &sink)
