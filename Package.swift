@@ -56,7 +56,10 @@ let package = Package(
         // State, actions, reducer, views, cell grid, ncurses driver, themes.
         .target(
             name: "TUI",
-            dependencies: ["Models", "Backends", "CNCursesW", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Models", "Backends", "CNCursesW", .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
         ),
         // The executable: argument parsing and subcommands.
         .executableTarget(
