@@ -3,7 +3,7 @@ import Models
 
 /// The images table: NAME, FORMAT, ARCH, SIZE, MODIFIED, BOOTABLE (or why not).
 enum ImagesTableView {
-    nonisolated(unsafe) static let dateFormatter: DateFormatter = {
+    static let dateFormatter: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "yyyy-MM-dd HH:mm"

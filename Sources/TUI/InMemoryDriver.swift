@@ -1,17 +1,26 @@
+import Foundation
+
 /// A terminal driver that draws into memory: tests send it input and read the frames it got.
+/// Thread-safe: tests may read while the UI runtime presents.
 public final class InMemoryDriver: TerminalDriver, @unchecked Sendable {
-    public private(set) var size: (width: Int, height: Int)
+    private let lock = NSLock()
+    private var _size: (width: Int, height: Int)
+    private var _frames: [Grid] = []
+    private var _presentCount = 0
+    private var _isShutDown = false
     public let capabilities: TerminalCapabilities
-    /// Every grid presented, oldest first (bounded to the last `maxFrames`).
-    public private(set) var frames: [Grid] = []
     public let maxFrames = 200
-    public private(set) var presentCount = 0
-    public private(set) var isShutDown = false
+
+    public var size: (width: Int, height: Int) { lock.withLock { _size } }
+    /// Every grid presented, oldest first (bounded to the last `maxFrames`).
+    public var frames: [Grid] { lock.withLock { _frames } }
+    public var presentCount: Int { lock.withLock { _presentCount } }
+    public var isShutDown: Bool { lock.withLock { _isShutDown } }
     private let stream: AsyncStream<TerminalEvent>
     private let continuation: AsyncStream<TerminalEvent>.Continuation
 
     public init(width: Int = 120, height: Int = 40, capabilities: TerminalCapabilities = .init(colors: 256, unicode: true)) {
-        size = (width, height)
+        _size = (width, height)
         self.capabilities = capabilities
         (stream, continuation) = AsyncStream<TerminalEvent>.makeStream()
     }
@@ -19,19 +28,21 @@ public final class InMemoryDriver: TerminalDriver, @unchecked Sendable {
     public func events() -> AsyncStream<TerminalEvent> { stream }
 
     public func present(_ grid: Grid) {
-        presentCount += 1
-        frames.append(grid)
-        if frames.count > maxFrames { frames.removeFirst(frames.count - maxFrames) }
+        lock.withLock {
+            _presentCount += 1
+            _frames.append(grid)
+            if _frames.count > maxFrames { _frames.removeFirst(_frames.count - maxFrames) }
+        }
     }
 
     public func shutdown() {
-        isShutDown = true
+        lock.withLock { _isShutDown = true }
         continuation.finish()
     }
 
     /// Simulates terminal input.
     public func send(_ event: TerminalEvent) {
-        if case .resize(let w, let h) = event { size = (w, h) }
+        if case .resize(let w, let h) = event { lock.withLock { _size = (w, h) } }
         continuation.yield(event)
     }
 

@@ -64,11 +64,10 @@ extension Reducer {
         case .backTab, .up: form.field = fields[(fi + fields.count - 1) % fields.count]
         case .enter:
             return submitStartForm(&state, form)
-        case .left, .right, .character(" ") where form.field == .backend:  // `where` guards only the space
-            if form.field == .backend {
-                let n = max(1, state.backends.count)
-                form.backendIndex = (form.backendIndex + (key == .left ? n - 1 : 1)) % n
-            }
+        case .left, .right:
+            if form.field == .backend { cycleBackend(&form, state, by: key == .left ? -1 : 1) }
+        case .character(" ") where form.field == .backend:
+            cycleBackend(&form, state, by: 1)
         case .backspace, .control("h"):
             edit(&form) { if !$0.isEmpty { $0.removeLast() } }
         case .control("u"):
@@ -80,6 +79,11 @@ extension Reducer {
         }
         state.startForm = form
         return []
+    }
+
+    static func cycleBackend(_ form: inout StartForm, _ state: AppState, by delta: Int) {
+        let n = max(1, state.backends.count)
+        form.backendIndex = ((form.backendIndex + delta) % n + n) % n
     }
 
     static func edit(_ form: inout StartForm, _ change: (inout String) -> Void) {

@@ -3,7 +3,7 @@ import Foundation
 /// The bottom line: the most useful keys for the current screen (action keys hidden when
 /// read-only) on the left, the last message or error on the right.
 enum StatusBarView {
-    nonisolated(unsafe) static let timeFormatter: DateFormatter = {
+    static let timeFormatter: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "HH:mm:ss"
