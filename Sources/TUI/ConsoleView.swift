@@ -98,10 +98,13 @@ enum ConsoleView {
     /// Scalar offsets where each wrapped row of `line` starts.
     static func wrapStarts(_ line: ConsoleLine, width: Int) -> [Int] {
         guard width > 0, line.scalarCount > 0 else { return [0] }
+        if line.text.utf8.count == line.scalarCount {  // ASCII: one column each
+            return Array(stride(from: 0, to: line.scalarCount, by: width))
+        }
         var starts = [0]
         var col = 0
         for (i, sc) in line.text.unicodeScalars.enumerated() {
-            let w = Character(sc).terminalWidth
+            let w = sc.terminalWidth
             if col + w > width { starts.append(i); col = 0 }
             col += w
         }
@@ -113,29 +116,48 @@ enum ConsoleView {
                          width: Int, query: SearchQuery?, current: Int?) -> Int {
         let t = s.theme
         let base = t[.consoleText]
-        let bg = t[.consoleBackground]
+        let background = t[.consoleBackground].background == .default ? base.background : t[.consoleBackground].background
+        let colors = s.colorsEnabled
+        func resolve(_ runStyle: Style) -> Style {
+            var style = runStyle
+            if !colors { style.foreground = .default; style.background = .default }
+            if style.foreground == .default { style.foreground = base.foreground }
+            if style.background == .default { style.background = background }
+            style.attributes.formUnion(base.attributes)
+            return style
+        }
         let matches = query.map { line.matchRanges($0) } ?? []
         let matchStyle = number == current ? t[.currentMatch] : t[.searchMatch]
-        var runIndex = 0, runLeft = line.runs.first?.length ?? Int.max
+        let runs = line.runs
+        var runIndex = 0
+        var runEnd = runs.first?.length ?? Int.max
+        var style = resolve(runs.first?.style ?? Style())
         var col = 0, i = 0, m = 0
+        let rowBase = y * grid.width
         for sc in line.text.unicodeScalars {
+            if i == runEnd {
+                runIndex += 1
+                if runIndex < runs.count {
+                    runEnd += runs[runIndex].length
+                    style = resolve(runs[runIndex].style)
+                } else {
+                    runEnd = Int.max
+                    style = resolve(Style())
+                }
+            }
             defer { i += 1 }
-            var style = runIndex < line.runs.count ? line.runs[runIndex].style : Style()
-            runLeft -= 1
-            if runLeft == 0 { runIndex += 1; runLeft = runIndex < line.runs.count ? line.runs[runIndex].length : Int.max }
             if i < from { continue }
-            let ch = Character(sc)
-            let w = ch.terminalWidth
+            let v = sc.value
+            let w = v >= 0x20 && v < 0x7F ? 1 : sc.terminalWidth
             if w == 0 { continue }
             if col + w > width { return i }
-            if !s.colorsEnabled { style.foreground = .default; style.background = .default }
-            if style.foreground == .default { style.foreground = base.foreground }
-            if style.background == .default { style.background = bg.background == .default ? base.background : bg.background }
-            style.attributes.formUnion(base.attributes)
-            while m < matches.count && matches[m].upperBound <= i { m += 1 }
-            if m < matches.count && matches[m].contains(i) { style = matchStyle }
-            grid[col, y] = Cell(ch, style: style)
-            if w == 2 && col + 1 < grid.width { grid[col + 1, y] = Cell(" ", style: style, isContinuation: true) }
+            var cellStyle = style
+            if !matches.isEmpty {
+                while m < matches.count && matches[m].upperBound <= i { m += 1 }
+                if m < matches.count && matches[m].contains(i) { cellStyle = matchStyle }
+            }
+            grid.cells[rowBase + col] = Cell(scalar: sc, style: cellStyle)
+            if w == 2 && col + 1 < grid.width { grid.cells[rowBase + col + 1] = Cell(scalar: " ", style: cellStyle, isContinuation: true) }
             col += w
         }
         return i
