@@ -97,10 +97,8 @@ enum ConsoleView {
 
     /// Scalar offsets where each wrapped row of `line` starts.
     static func wrapStarts(_ line: ConsoleLine, width: Int) -> [Int] {
-        guard width > 0, line.scalarCount > 0 else { return [0] }
-        if line.text.utf8.count == line.scalarCount {  // ASCII: one column each
-            return Array(stride(from: 0, to: line.scalarCount, by: width))
-        }
+        guard width > 0, !line.utf8.isEmpty else { return [0] }
+        if line.isASCII { return Array(stride(from: 0, to: line.utf8.count, by: width)) }
         var starts = [0]
         var col = 0
         for (i, sc) in line.text.unicodeScalars.enumerated() {
@@ -118,8 +116,8 @@ enum ConsoleView {
         let base = t[.consoleText]
         let background = t[.consoleBackground].background == .default ? base.background : t[.consoleBackground].background
         let colors = s.colorsEnabled
-        func resolve(_ runStyle: Style) -> Style {
-            var style = runStyle
+        func resolve(_ console: ConsoleStyle) -> Style {
+            var style = Style(console)
             if !colors { style.foreground = .default; style.background = .default }
             if style.foreground == .default { style.foreground = base.foreground }
             if style.background == .default { style.background = background }
@@ -128,26 +126,22 @@ enum ConsoleView {
         }
         let matches = query.map { line.matchRanges($0) } ?? []
         let matchStyle = number == current ? t[.currentMatch] : t[.searchMatch]
-        let runs = line.runs
+        let runs = line.styleRuns
         var runIndex = 0
-        var runEnd = runs.first?.length ?? Int.max
-        var style = resolve(runs.first?.style ?? Style())
-        var col = 0, i = 0, m = 0
+        var nextRunOffset = runs.first?.utf8Offset ?? Int.max
+        var style = resolve(.plain)
+        var col = 0, i = 0, m = 0, offset = 0
         let rowBase = y * grid.width
         for sc in line.text.unicodeScalars {
-            if i == runEnd {
+            while offset >= nextRunOffset {
+                style = resolve(runs[runIndex].style)
                 runIndex += 1
-                if runIndex < runs.count {
-                    runEnd += runs[runIndex].length
-                    style = resolve(runs[runIndex].style)
-                } else {
-                    runEnd = Int.max
-                    style = resolve(Style())
-                }
+                nextRunOffset = runIndex < runs.count ? runs[runIndex].utf8Offset : Int.max
             }
+            let v = sc.value
+            offset += v < 0x80 ? 1 : v < 0x800 ? 2 : v < 0x10000 ? 3 : 4
             defer { i += 1 }
             if i < from { continue }
-            let v = sc.value
             let w = v >= 0x20 && v < 0x7F ? 1 : sc.terminalWidth
             if w == 0 { continue }
             if col + w > width { return i }
