@@ -11,7 +11,7 @@ enum HeaderView {
         let counts = countsText(s)
         let right = grid.width - counts.displayWidth - 1
         for b in s.backends {
-            let status = s.connections[b] ?? .connected
+            let status = s.connections[b] ?? (s.instancesLoaded.contains(b) ? .connected : .connecting)
             let (dot, role, extra): (String, ThemeRole, String)
             switch status {
             case .connected: (dot, role, extra) = (sym.connected, .connectionUp, "")

@@ -120,6 +120,12 @@ public final class Runtime {
     private func perform(_ effect: Effect) {
         switch effect {
         case .quit: stop()
+        case .repaint:
+            driver.requestFullRepaint()
+            renderNow()
+        case .suspend:
+            driver.suspend()
+            renderNow()
         case .loadImages:
             let dirs = imageDirectories
             tasks.append(Task { @MainActor [weak self] in
