@@ -66,8 +66,62 @@ public final class Tmux: @unchecked Sendable {
         var args = ["-f", configPath, "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height)]
         if let workingDirectory { args += ["-c", workingDirectory] }
         args.append(argv.map(Self.shellQuote).joined(separator: " "))
-        let r = try tmux(args)
-        guard r.status == 0 else { throw TmuxError.commandFailed(["new-session"], r.stderr) }
+        try startServer(args)
+    }
+
+    /// Runs the command that starts the server with `posix_spawn`, not `Process`: the server would
+    /// inherit Foundation's exit-watch descriptor (and test pipes) and keep them open, so the launch
+    /// would never be seen to finish. The child gets no descriptors beyond 0-2, an empty signal mask
+    /// and default signal actions (a test runner's blocked signals must not leak into the program).
+    private func startServer(_ args: [String]) throws {
+        let errPath = configPath + ".err"
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        Self.closeDescriptorsFrom3(&actions)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGCHLD, SIGWINCH, SIGALRM] {
+            sigaddset(&defaults, sig)
+        }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ["tmux", "-L", socket] + args
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, "tmux", &actions, &attributes, &cArgs, environ)
+        guard rc == 0 else { throw TmuxError.commandFailed(["new-session"], "posix_spawn: \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else {
+            let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "status \(status)"
+            kill()
+            throw TmuxError.commandFailed(["new-session"], err)
+        }
+    }
+
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+
+    /// Closes every descriptor above stderr in the child (glibc's `addclosefrom_np`, looked up at run
+    /// time as Swift does not import it; else one close action per descriptor open now).
+    private static func closeDescriptorsFrom3(_ actions: inout posix_spawn_file_actions_t) {
+        if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            let closeFrom = unsafeBitCast(sym, to: CloseFrom.self)
+            if closeFrom(&actions, 3) == 0 { return }
+        }
+        let fds = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+        for fd in fds where fd > 2 && fcntl(fd, F_GETFD) >= 0 { posix_spawn_file_actions_addclose(&actions, fd) }
     }
 
     deinit { kill() }
