@@ -232,7 +232,11 @@ public final class NCursesDriver {
                         }
                         continue
                     }
-                    raw.append(.keyCode(value))
+                    if value > KEY_MAX, TerminalInputDecoder.key(forCode: value) == nil, let name = keyname(value) {
+                        raw.append(.namedKey(String(cString: name)))
+                    } else {
+                        raw.append(.keyCode(value))
+                    }
                 } else {
                     raw.append(.character(UInt32(bitPattern: value)))
                 }

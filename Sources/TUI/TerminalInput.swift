@@ -12,6 +12,9 @@ public enum RawInput: Sendable, Hashable {
     case keyCode(Int32)
     /// A mouse event already read with `getmouse`.
     case mouse(MouseEvent)
+    /// A key ncurses defined from an extended terminfo capability (code above KEY_MAX), by its
+    /// capability name (`keyname`), e.g. "kcbt2" or "kUP5".
+    case namedKey(String)
 }
 
 /// Turns what ncurses reads into ``TerminalEvent``s.
@@ -44,6 +47,9 @@ public struct TerminalInputDecoder: Sendable {
                 events.append(.mouse(m)); i += 1
             case .keyCode(let code):
                 if let key = Self.key(forCode: code) { events.append(.key(key)) }
+                i += 1
+            case .namedKey(let name):
+                if let key = Self.key(forCapabilityName: name) { events.append(.key(key)) }
                 i += 1
             case .character(27):
                 switch escapeSequence(items, from: i) {
@@ -94,6 +100,8 @@ public struct TerminalInputDecoder: Sendable {
         case .keyCode(let code):
             // Alt plus a key ncurses decoded: the key.
             return .consumed(2, Self.key(forCode: code).map { .key($0) })
+        case .namedKey(let name):
+            return .consumed(2, Self.key(forCapabilityName: name).map { .key($0) })
         case .mouse:
             return .consumed(1, .key(.escape))
         case .character:
@@ -215,6 +223,28 @@ public struct TerminalInputDecoder: Sendable {
             let f0 = unitop_key_f(0)
             if code > f0 && code <= f0 + 60 { return .function(Int(code - f0 - 1) % 12 + 1) }
             return nil
+        }
+    }
+}
+
+extension TerminalInputDecoder {
+    /// The key for an extended terminfo key capability name: the modified variants of the usual keys
+    /// (xterm's kUP5 = Ctrl-Up, linux's kcbt2 = ESC [ Z) are reported as the plain key.
+    public static func key(forCapabilityName name: String) -> Key? {
+        let base = String(name.prefix { !$0.isNumber })
+        switch base {
+        case "kcbt": return .backTab
+        case "kUP": return .up
+        case "kDN": return .down
+        case "kLFT": return .left
+        case "kRIT": return .right
+        case "kHOM": return .home
+        case "kEND": return .end
+        case "kPRV": return .pageUp
+        case "kNXT": return .pageDown
+        case "kDC": return .delete
+        case "kIC": return .insert
+        default: return nil
         }
     }
 }

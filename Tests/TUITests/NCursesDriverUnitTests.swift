@@ -64,6 +64,7 @@ import Testing
         #expect(TerminalInputDecoder.key(forCode: unitop_key_f(17)) == .function(5))
         var d = TerminalInputDecoder()
         #expect(d.decode([.character(27), .keyCode(KEY_UP)]) == [.key(.up)])
+        #expect(d.decode([.namedKey("kcbt2"), .namedKey("kUP5"), .namedKey("kxIN")]) == [.key(.backTab), .key(.up)])
     }
 
     @Test func colourMappingDownTo256And16And8() {
