@@ -227,7 +227,9 @@ public final class NCursesDriver {
                     if value == KEY_RESIZE { sawResize = true; continue }
                     if value == KEY_MOUSE {
                         var x: Int32 = 0, y: Int32 = 0, kind: Int32 = 0
-                        if unitop_getmouse(&x, &y, &kind) == 0, let k = Self.mouseKind(kind) {
+                        if !mouseEnabled {
+                            raw.append(.mouseReportStart)
+                        } else if unitop_getmouse(&x, &y, &kind) == 0, let k = Self.mouseKind(kind) {
                             raw.append(.mouse(MouseEvent(kind: k, x: Int(x), y: Int(y))))
                         }
                         continue

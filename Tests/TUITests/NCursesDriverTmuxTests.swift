@@ -149,9 +149,20 @@ import UnitopTesting
         defer { tmux.kill() }
         #expect(tmux.waitFor("<80x24>", timeout: 20))
         #expect(try !tmux.modes().mouseAny, "mouse must be off by default")
+        // With the mouse off, a mouse report is dropped, not typed as text.
+        try tmux.sendText("\u{1b}[<0;5;3M")
+        try tmux.sendText("x")
+        #expect(tmux.waitFor("last key: x  events: 1", timeout: 10), "\((try? tmux.screen()) ?? "")")
         try tmux.sendText("m")
         #expect(tmux.waitFor("mouse: on", timeout: 10))
         #expect(try tmux.modes().mouseAny)
+        // SGR mouse reports (what the terminal sends): press at column 5 row 3 (1-based), wheel up, wheel down.
+        try tmux.sendText("\u{1b}[<0;5;3M")
+        #expect(tmux.waitFor("last mouse: press 4,2", timeout: 10))
+        try tmux.sendText("\u{1b}[<64;7;4M")
+        #expect(tmux.waitFor("last mouse: wheelUp 6,3", timeout: 10))
+        try tmux.sendText("\u{1b}[<65;7;4M")
+        #expect(tmux.waitFor("last mouse: wheelDown 6,3", timeout: 10))
         try tmux.sendText("q")
         #expect(tmux.waitFor("EXITED 0", timeout: 20))
         try Self.expectRestored(tmux)

@@ -27,6 +27,14 @@ import Testing
         #expect(decode("\u{1b}[99~") == [])
     }
 
+    @Test func mouseReportTailIsDroppedWhenMouseIsOff() {
+        var d = TerminalInputDecoder()
+        let tail: [RawInput] = "0;5;3Mx".unicodeScalars.map { .character($0.value) }
+        #expect(d.decode([.mouseReportStart] + tail) == [.key(.character("x"))])
+        #expect(d.decode([.mouseReportStart, .character(0x31)]) == [])
+        #expect(d.decode([.character(0x6D), .character(0x79)]) == [.key(.character("y"))])
+    }
+
     @Test func controlsAndCharacters() {
         #expect(decode("\u{1d}") == [.key(.control("]"))])
         #expect(decode("\u{01}\u{1a}") == [.key(.control("a")), .key(.control("z"))])
