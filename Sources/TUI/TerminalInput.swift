@@ -374,8 +374,9 @@ final class InputPump: @unchecked Sendable {
             let box = ResultBox()
             let done = DispatchSemaphore(value: 0)
             let handler = self.handler
+            let reason = wakeup
             Task { @MainActor in
-                box.hasPending = handler(wakeup)
+                box.hasPending = handler(reason)
                 done.signal()
             }
             done.wait()

@@ -180,6 +180,32 @@ import UnitopTesting
         try Self.expectRestored(tmux)
     }
 
+    @Test func fallbackRestoresAndExitsWhenTheAppIgnoresTermination() throws {
+        let tmux = try Self.start(environment: ["UNITOP_TERMCHECK_IGNORE_TERMINATION": "1"])
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("<80x24>", timeout: 20))
+        let pid = try Self.termcheckPID(tmux)
+        #expect(kill(pid, SIGTERM) == 0)
+        #expect(tmux.waitFor("termination request 15 ignored", timeout: 20))
+        // The driver's grace period (3 s) passes, then it restores the terminal and exits 128+15.
+        #expect(tmux.waitFor("EXITED 143", timeout: 20), "\((try? tmux.screen()) ?? "")")
+        #expect(try !tmux.screen().contains("terminated by signal"), "the app ignored the request")
+        try Self.expectRestored(tmux)
+    }
+
+    @Test func secondTerminationSignalExitsAtOnce() throws {
+        // A grace period far beyond the wait below: only the second signal can end it in time.
+        let tmux = try Self.start(environment: ["UNITOP_TERMCHECK_IGNORE_TERMINATION": "1", "UNITOP_TERMCHECK_GRACE": "300"])
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("<80x24>", timeout: 20))
+        let pid = try Self.termcheckPID(tmux)
+        #expect(kill(pid, SIGHUP) == 0)
+        #expect(tmux.waitFor("termination request 1 ignored", timeout: 20))
+        #expect(kill(pid, SIGHUP) == 0)
+        #expect(tmux.waitFor("EXITED 129", timeout: 20), "\((try? tmux.screen()) ?? "")")
+        try Self.expectRestored(tmux)
+    }
+
     @Test func terminalIsRestoredAfterACrash() throws {
         let tmux = try Self.start(environment: ["SWIFT_BACKTRACE": "enable=no"])
         defer { tmux.kill() }
