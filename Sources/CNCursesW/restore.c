@@ -178,3 +178,18 @@ void unitop_signals_uninstall(void) {
 
 int unitop_signals_pending_termination(void) { return (int)pending_termination; }
 void unitop_signals_cancel_fallback(void) { alarm(0); }
+
+void unitop_suspend_self(void) {
+    struct sigaction dfl, old;
+    memset(&dfl, 0, sizeof(dfl));
+    sigemptyset(&dfl.sa_mask);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGTSTP, &dfl, &old);
+    sigset_t set, oldmask;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTSTP);
+    pthread_sigmask(SIG_UNBLOCK, &set, &oldmask);
+    raise(SIGTSTP);
+    pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+    sigaction(SIGTSTP, &old, NULL);
+}

@@ -188,9 +188,7 @@ public final class NCursesDriver {
         guard !isShutDown else { return }
         endwin()
         TerminalRestore.disarm()
-        let old = signal(SIGTSTP, SIG_DFL)
-        raise(SIGTSTP)
-        signal(SIGTSTP, old)
+        unitop_suspend_self()
         TerminalRestore.arm(outputFD: outputFD)
         _ = checkResize()
         requestFullRepaint()

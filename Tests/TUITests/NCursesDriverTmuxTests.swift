@@ -206,6 +206,31 @@ import UnitopTesting
         try Self.expectRestored(tmux)
     }
 
+    @Test func ctrlZSuspendsToTheShellAndFgResumes() throws {
+        let binary = Self.termcheck
+        try #require(FileManager.default.isExecutableFile(atPath: binary))
+        let tmux = try Tmux(width: 80, height: 24, command: ["bash", "--norc", "--noprofile", "-i"],
+                            environment: ["TERM": "xterm-256color", "LC_ALL": "C.UTF-8", "PS1": "PROMPT$ "], unset: ["NO_COLOR"])
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("PROMPT$", timeout: 20))
+        try tmux.sendText(binary)
+        try tmux.sendKeys("Enter")
+        #expect(tmux.waitFor("<80x24>", timeout: 20))
+        try tmux.sendKeys("C-z")
+        #expect(tmux.waitFor("Stopped", timeout: 20), "\((try? tmux.screen()) ?? "")")
+        let suspended = try tmux.modes()
+        #expect(!suspended.alternateScreen && suspended.cursorVisible && !suspended.keypad)
+        try tmux.sendText("fg")
+        try tmux.sendKeys("Enter")
+        #expect(tmux.waitFor("last key: Ctrl-Z  events: 1", timeout: 20), "\((try? tmux.screen()) ?? "")")
+        #expect(try tmux.modes().alternateScreen)
+        try tmux.sendText("x")
+        #expect(tmux.waitFor("last key: x  events: 2", timeout: 10))
+        try tmux.sendText("q")
+        #expect(tmux.waitFor("unitop-termcheck: bye", timeout: 20))
+        #expect(try !tmux.modes().alternateScreen)
+    }
+
     @Test func terminalIsRestoredAfterACrash() throws {
         let tmux = try Self.start(environment: ["SWIFT_BACKTRACE": "enable=no"])
         defer { tmux.kill() }
