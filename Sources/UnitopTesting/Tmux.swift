@@ -219,8 +219,14 @@ public final class Tmux: @unchecked Sendable {
     /// The pid of the pane's process (the command started).
     public var pid: Int32? { (try? display("#{pane_pid}")).flatMap { Int32($0) } }
 
-    /// True once the command has exited (the pane stays, see `remain-on-exit`).
-    public var paneDead: Bool { (try? display("#{pane_dead}")) == "1" }
+    /// True once the command has exited and tmux has its exit status or signal (the pane stays, see
+    /// `remain-on-exit`). tmux marks a pane dead when its output ends, which can be before it has reaped
+    /// the process; this waits for both.
+    public var paneDead: Bool {
+        guard let out = try? display("#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}") else { return false }
+        let parts = out.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0] == "1" && (!parts[1].isEmpty || !parts[2].isEmpty)
+    }
 
     /// Exit status of the dead pane's process, if it exited normally.
     public var paneDeadStatus: Int32? { (try? display("#{pane_dead_status}")).flatMap { Int32($0) } }

@@ -44,7 +44,7 @@ import UnitopTesting
         let tmux = try Tmux(width: 40, height: 5, command: ["sh", "-c", "echo bye; exit 7"])
         #expect(Wait.until(timeout: 10) { tmux.paneDead })
         #expect(tmux.paneDeadStatus == 7)
-        #expect(try tmux.screen().contains("Pane is dead"))
+        #expect(tmux.waitFor("Pane is dead", timeout: 10))
         #expect(tmux.socket.hasPrefix("unitop-"))
         tmux.kill()
         let r = try Run.command(["tmux", "-L", tmux.socket, "has-session"])
