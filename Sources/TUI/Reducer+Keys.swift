@@ -187,7 +187,7 @@ extension Reducer {
         case .character("a"):
             if state.readonly { return refuse("attach") }
             guard inst.state.isActive else { return invalid("attach to") }
-            state.previousScreen = state.screen == .console ? .instances : state.screen
+            state.previousScreen = state.screen  // Ctrl-] returns here
             state.interactive = id
             state.screen = .console
             if state.consoles[id] != nil { state.consoles[id]?.follow = true }
