@@ -40,11 +40,11 @@ public enum Formatting {
     /// A sparkline of the last `width` samples, scaled to 0…max(100, peak).
     public static func sparkline(_ samples: [Double], width: Int, sparks: [Character]) -> String {
         guard width > 0, !samples.isEmpty, !sparks.isEmpty else { return "" }
-        let tail = samples.suffix(width)
+        let tail = samples.suffix(width).map { $0.isFinite ? min(max(0, $0), 1e6) : 0 }
         let top = max(100, tail.max() ?? 0)
         var out = ""
         for v in tail {
-            let i = Int((max(0, v) / top * Double(sparks.count - 1)).rounded())
+            let i = Int((v / top * Double(sparks.count - 1)).rounded())
             out.append(sparks[min(sparks.count - 1, max(0, i))])
         }
         return out
