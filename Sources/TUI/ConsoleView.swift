@@ -69,7 +69,14 @@ enum ConsoleView {
         var parts: [String] = []
         parts.append("console: " + (id?.name ?? "none"))
         if let view {
-            parts.append(view.follow ? "following" : "paused")
+            if view.follow {
+                parts.append("following")
+            } else {
+                // Position of the top line among the kept lines, so new output below is visible as a number.
+                let b = view.buffer
+                let top = Reducer.currentTop(view, height: max(1, layout.consoleHeight))
+                parts.append("paused at \(grouped(top - b.firstLineNumber + 1))/\(grouped(b.lineCount))")
+            }
             if view.ended { parts.append("ended") }
             let n = view.buffer.lineCount
             parts.append("\(grouped(n)) line\(n == 1 ? "" : "s")")
