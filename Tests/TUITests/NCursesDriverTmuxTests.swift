@@ -84,6 +84,15 @@ import UnitopTesting
         try Self.expectRestored(tmux)
     }
 
+    @Test(arguments: ["dumb", "no-such-terminal"])
+    func unusableTerminalIsRefusedWithAClearError(term: String) throws {
+        let tmux = try Self.start(term: term, width: 120)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("EXITED 1", timeout: 20), "\((try? tmux.screen()) ?? "")")
+        #expect(try tmux.screen().contains("unitop-termcheck: cannot start the terminal: unknown or unsuitable TERM '\(term)'"))
+        try Self.expectRestored(tmux)
+    }
+
     @Test func asciiFallbackWithoutUTF8Locale() throws {
         let tmux = try Self.start(locale: "C")
         defer { tmux.kill() }
