@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TUI
 import UnitopTesting
 
 /// The ncurses driver end to end: `unitop-termcheck` (a test pattern drawn through `NCursesDriver`)
@@ -65,6 +66,10 @@ import UnitopTesting
         #expect(lines.first?.hasPrefix("unitop-termcheck 80x24 colors=\(colors) unicode=yes") == true, "\(lines.first ?? "")")
         #expect(lines.contains { $0.hasPrefix("┌────") && $0.hasSuffix("┐") })
         #expect(lines.contains { $0.contains("wide: 日本語 ✓ é ü") })
+        // Wide characters take two columns and shift nothing: every box row is 40 columns wide.
+        let boxRows = lines.filter { $0.hasPrefix("│") }
+        #expect(boxRows.count == 3)
+        #expect(boxRows.allSatisfy { $0.hasSuffix("│") && $0.reduce(0) { $0 + $1.terminalWidth } == 40 }, "\(boxRows)")
         #expect(lines.contains { $0.hasPrefix("│ bold dim italic under rev") })
         #expect(lines.last?.hasSuffix("<80x24>") == true)
         let escapes = try tmux.captureWithEscapes()
@@ -81,6 +86,15 @@ import UnitopTesting
         try tmux.sendText("q")
         #expect(tmux.waitFor("EXITED 0", timeout: 20), "\((try? tmux.screen()) ?? "")")
         #expect(try tmux.screen().contains("unitop-termcheck: bye"))
+        try Self.expectRestored(tmux)
+    }
+
+    @Test(arguments: ["dumb", "no-such-terminal"])
+    func unusableTerminalIsRefusedWithAClearError(term: String) throws {
+        let tmux = try Self.start(term: term, width: 120)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("EXITED 1", timeout: 20), "\((try? tmux.screen()) ?? "")")
+        #expect(try tmux.screen().contains("unitop-termcheck: cannot start the terminal: unknown or unsuitable TERM '\(term)'"))
         try Self.expectRestored(tmux)
     }
 
