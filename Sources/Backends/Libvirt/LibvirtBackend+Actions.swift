@@ -101,6 +101,7 @@ extension LibvirtBackend {
         }
         lock.withLock {
             ended.remove(name)
+            endHandled.remove(name)
             intents.removeValue(forKey: name)
             stopping.removeValue(forKey: name)
         }

@@ -32,6 +32,8 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
     var intents: [String: String] = [:]
     /// Names whose current run has ended (console followers finish on it).
     var ended: Set<String> = []
+    /// Names whose end event has been handled (record written) by this process.
+    var endHandled: Set<String> = []
     var consoleSessions: [String: LibvirtConsoleSession] = [:]
     var pollTask: Task<Void, Never>?
     var kvmCache: Bool?
@@ -100,12 +102,19 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
             known = Dictionary(result.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         }
         for r in records.all() where !liveNames.contains(r.name) {
-            result.append(finishedRecord(r))
+            result.append(await settledRecord(r))
         }
         return result.sorted { $0.name < $1.name }
     }
 
     public func instance(named name: String) async throws -> Instance {
+        if let live = try await liveInstance(named: name) { return live }
+        if let r = records.load(name) { return await settledRecord(r) }
+        throw UnitopError.instanceNotFound(name)
+    }
+
+    /// The domain as libvirt knows it now, nil when libvirt has no such domain.
+    func liveInstance(named name: String) async throws -> Instance? {
         let cache = self.cache
         let snap: DomainSnapshot? = try await connection.call { c in
             guard let d = virDomainLookupByName(c, name) else {
@@ -116,10 +125,27 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
             defer { virDomainFree(d) }
             return LibvirtDomains.snapshot(d, cache: cache)
         }
-        if let snap { return makeInstance(snap) }
-        if let r = records.load(name) { return finishedRecord(r) }
-        throw UnitopError.instanceNotFound(name)
+        return snap.map(makeInstance)
     }
+
+    /// A transient domain vanishes from libvirt a moment before its STOPPED event is handled; if
+    /// this process watched it run, wait briefly (at most ``eventGraceSeconds``) for that event so
+    /// the record carries the real end reason.
+    func settledRecord(_ r: Instance) async -> Instance {
+        guard r.state.isActive else { return finishedRecord(r) }
+        let watched = connection.isConnected && lock.withLock { known[r.name] != nil }
+        if watched {
+            let deadline = Date().addingTimeInterval(Self.eventGraceSeconds)
+            while Date() < deadline, !lock.withLock({ endHandled.contains(r.name) }) {
+                try? await Task.sleep(nanoseconds: 20_000_000)
+            }
+            if let updated = records.load(r.name) { return finishedRecord(updated) }
+        }
+        return finishedRecord(r)
+    }
+
+    /// How long a lookup waits for the end event of a domain that just vanished.
+    static let eventGraceSeconds = 3.0
 
     func listSnapshots() async throws -> [DomainSnapshot] {
         let cache = self.cache, uri = self.uri
@@ -242,14 +268,14 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
 
     private func handleLifecycle(name: String, event: Int32, detail: Int32) async {
         if LibvirtDomainState.isUndefined(event: event) {
-            let stillThere = (try? await instance(named: name)) != nil
+            let stillThere = ((try? await liveInstance(named: name)) ?? nil) != nil
             if !stillThere { hub.emit(.instanceRemoved(InstanceID(backend: kind, host: host, name: name))) }
             return
         }
         guard let (evState, evReason) = LibvirtDomainState.fromEvent(event: event, detail: detail) else { return }
         let isEnd = LibvirtDomainState.isStopped(event: event)
         if !isEnd {
-            if let fresh = try? await instance(named: name) {
+            if let fresh = (try? await liveInstance(named: name)) ?? nil {
                 lock.withLock { known[name] = fresh }
                 hub.emit(.instanceChanged(fresh))
             }
@@ -263,7 +289,7 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
         }
         session?.close()
         var final: Instance
-        if let fresh = try? await instance(named: name), !fresh.state.isActive {
+        if let fresh = try? await liveInstance(named: name), !fresh.state.isActive {
             final = fresh
         } else if let last {
             final = last
@@ -284,8 +310,11 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
             final.stateDetail = intent
             final.exitCode = nil
         }
-        lock.withLock { known[name] = final }
         if final.managed, records.load(name) != nil { records.save(final) }
+        lock.withLock {
+            known[name] = final
+            endHandled.insert(name)
+        }
         hub.emit(.instanceChanged(final))
     }
 
