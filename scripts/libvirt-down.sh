@@ -7,9 +7,15 @@ if [ -f "$PIDFILE" ]; then
     pid=$(cat "$PIDFILE")
     if kill -0 "$pid" 2>/dev/null; then
         kill "$pid"
-        end=$(( $(date +%s) + 20 ))
+        end=$(( $(date +%s) + 30 ))
         while kill -0 "$pid" 2>/dev/null; do
-            [ "$(date +%s)" -ge "$end" ] && { echo "libvirt-down: libvirtd $pid did not exit" >&2; exit 1; }
+            if [ "$(date +%s)" -ge "$end" ]; then
+                # Domains survive a libvirtd kill; its state is re-read at the next start.
+                echo "libvirt-down: libvirtd $pid ignored SIGTERM for 30 s; sending SIGKILL" >&2
+                kill -9 "$pid" 2>/dev/null || true
+                sleep 0.5
+                break
+            fi
             sleep 0.1
         done
     fi

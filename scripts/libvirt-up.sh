@@ -12,15 +12,27 @@ if [ "$(id -u)" != 0 ]; then
 fi
 mkdir -p /var/run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/images
 
+# Runs a command with no signals blocked. A caller such as a Swift test inherits a signal mask
+# from a Dispatch thread that blocks SIGTERM; a daemon started with it could never be stopped.
+unblocked() {
+    python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])' "$@"
+}
+
 start_if_missing() {
     # $1 = daemon binary name; exact process-name match so other users' processes are not confused.
     if ! pgrep -x "$1" >/dev/null 2>&1; then
-        "/usr/sbin/$1" -d || { echo "libvirt-up: cannot start $1" >&2; exit 1; }
+        unblocked "/usr/sbin/$1" -d || { echo "libvirt-up: cannot start $1" >&2; exit 1; }
     fi
 }
+
+# LIBVIRTD_ARGS: extra libvirtd arguments, e.g. "--listen -f /tmp/listen.conf" (tests).
+LIBVIRTD_ARGS=${LIBVIRTD_ARGS:-}
 start_if_missing virtlogd
 start_if_missing virtlockd
-start_if_missing libvirtd
+if ! pgrep -x libvirtd >/dev/null 2>&1; then
+    # shellcheck disable=SC2086
+    unblocked /usr/sbin/libvirtd -d $LIBVIRTD_ARGS || { echo "libvirt-up: cannot start libvirtd" >&2; exit 1; }
+fi
 
 end=$(( $(date +%s) + DEADLINE_SECONDS ))
 while :; do

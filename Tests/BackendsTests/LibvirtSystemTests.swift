@@ -14,8 +14,8 @@ struct LibvirtSystemTests {
 
     static func requireLibvirtd() throws {
         let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/libvirt-up.sh").path
-        let r = try Run.command([script], timeout: 60)
-        try #require(r.status == 0, "libvirtd cannot run here: \(r.stderr)")
+        let status = try LibvirtReconnectTests.spawnAndWait([script], timeout: 90)
+        try #require(status == 0, "libvirtd cannot run here: scripts/libvirt-up.sh exited with \(status) (see stderr)")
     }
 
     static func fixture(_ name: String) throws -> String {
