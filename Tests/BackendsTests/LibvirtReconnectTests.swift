@@ -26,9 +26,10 @@ struct LibvirtReconnectTests {
     }
 
     /// Runs a command to completion with posix_spawn and waitpid. Foundation's Process is not used
-    /// here: once libvirt's GLib event loop runs in this process, Foundation does not notice the
-    /// exit of a child that started a daemon, and it would pass on the Dispatch thread's signal
-    /// mask (SIGTERM blocked) to the daemon. Output goes to this test's stderr.
+    /// here: it never noticed the exit of a script that started a daemon (the child stayed a
+    /// zombie; the daemon apparently keeps an inherited descriptor Process watches), and it passes
+    /// the Dispatch thread's signal mask (SIGTERM blocked) on to the daemon. Output goes to this
+    /// test's stderr.
     static func spawnAndWait(_ argv: [String], environment: [String: String]? = nil, timeout: Double) throws -> Int32 {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -87,8 +88,8 @@ struct LibvirtReconnectTests {
         defer { console.cancel() }
         #expect(await Wait.until(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
         #expect(await Wait.until(timeout: 15) {
-            events.events.contains { if case .stats(let id, _) = $0 { return id.name == name } else { return false } }
-        }, "CPU stats are sampled while subscribed")
+            events.events.contains { if case .stats(let id, let st) = $0 { return id.name == name && (st.rssBytes ?? 0) > 0 } else { return false } }
+        }, "CPU and RSS stats are sampled while subscribed")
 
         restarted = true
         try Self.restartLibvirtd(listenConfig: config)

@@ -147,9 +147,9 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
     /// How long a lookup waits for the end event of a domain that just vanished.
     static let eventGraceSeconds = 3.0
 
-    func listSnapshots() async throws -> [DomainSnapshot] {
+    func listSnapshots(withRSS: Bool = false) async throws -> [DomainSnapshot] {
         let cache = self.cache, uri = self.uri
-        return try await connection.call { c in try LibvirtDomains.listAll(c, uri: uri, cache: cache) }
+        return try await connection.call { c in try LibvirtDomains.listAll(c, uri: uri, cache: cache, withRSS: withRSS) }
     }
 
     /// A record of one of our transient domains that libvirt no longer knows: if it still says
@@ -221,7 +221,7 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
     /// About once a second while subscribed: CPU/RSS stats, and state changes missed by events.
     private func pollStats() async {
         while !Task.isCancelled {
-            if connection.isConnected, let snaps = try? await listSnapshots() {
+            if connection.isConnected, let snaps = try? await listSnapshots(withRSS: true) {
                 let stats = sampler.sample(snaps, nowNs: LibvirtStatsSampler.monotonicNs())
                 for (name, st) in stats { hub.emit(.stats(InstanceID(backend: kind, host: host, name: name), st)) }
                 for s in snaps {
