@@ -6,9 +6,9 @@ import UnitopTesting
 
 /// Restarting libvirtd under a connected backend, and a second connection to the same daemon
 /// over TCP. The test restarts the system libvirtd with a temporary config that also listens on
-/// 127.0.0.1 (no auth, no TLS), and restarts it with the normal config when done.
-@Suite(.serialized)
-struct LibvirtReconnectTests {
+/// 127.0.0.1 (no auth, no TLS), and restarts it with the normal config when done. Part of
+/// ``LibvirtSystemTests`` so it never runs while another test uses libvirtd.
+extension LibvirtSystemTests {
     static let tcpPort = 16599
 
     static func script(_ name: String) -> String {
@@ -16,13 +16,23 @@ struct LibvirtReconnectTests {
     }
 
     /// Stops libvirtd (domains keep running) and starts it again, with `--listen -f config` if given.
-    static func restartLibvirtd(listenConfig: String?) throws {
-        let down = try spawnAndWait([script("libvirt-down.sh")], timeout: 60)
+    static func restartLibvirtd(listenConfig: String?) async throws {
+        let down = try await spawnAndWaitOffPool([script("libvirt-down.sh")], timeout: 60)
         try #require(down == 0, "libvirt-down failed (status \(down))")
         var env = ProcessInfo.processInfo.environment
         if let listenConfig { env["LIBVIRTD_ARGS"] = "--listen -f \(listenConfig)" }
-        let up = try spawnAndWait([script("libvirt-up.sh")], environment: env, timeout: 90)
+        let up = try await spawnAndWaitOffPool([script("libvirt-up.sh")], environment: env, timeout: 90)
         try #require(up == 0, "libvirt-up failed (status \(up))")
+    }
+
+    /// ``spawnAndWait(_:environment:timeout:)`` on its own thread, so waiting for a daemon never
+    /// blocks one of the few threads Swift concurrency (and the backend under test) runs on.
+    static func spawnAndWaitOffPool(_ argv: [String], environment: [String: String]? = nil, timeout: Double) async throws -> Int32 {
+        try await withCheckedThrowingContinuation { cont in
+            Thread {
+                do { cont.resume(returning: try spawnAndWait(argv, environment: environment, timeout: timeout)) } catch { cont.resume(throwing: error) }
+            }.start()
+        }
     }
 
     /// Runs a command to completion with posix_spawn and waitpid. Foundation's Process is not used
@@ -61,10 +71,10 @@ struct LibvirtReconnectTests {
     }
 
     @Test func reconnectsAfterRestartAndSecondConnectionOverTCP() async throws {
-        try LibvirtSystemTests.requireLibvirtd()
-        let image = try LibvirtSystemTests.fixture("hello")
-        let (b, home) = try LibvirtTestSupport.backend(LibvirtSystemTests.uri)
-        let name = LibvirtSystemTests.uniqueName("reconn")
+        try await Self.requireLibvirtd()
+        let image = try Self.fixture("hello")
+        let (b, home) = try LibvirtTestSupport.backend(Self.uri)
+        let name = Self.uniqueName("reconn")
         let config = home.root + "/libvirtd-listen.conf"
         try """
         listen_tls = 0
@@ -75,9 +85,12 @@ struct LibvirtReconnectTests {
         """.write(toFile: config, atomically: true, encoding: .utf8)
         var restarted = false
         defer {
-            LibvirtSystemTests.cleanup(name)
+            Self.cleanup(name)
             b.close()
-            if restarted { try? Self.restartLibvirtd(listenConfig: nil) }  // back to the normal config
+            if restarted {  // back to the normal config
+                _ = try? Self.spawnAndWait([Self.script("libvirt-down.sh")], timeout: 60)
+                _ = try? Self.spawnAndWait([Self.script("libvirt-up.sh")], timeout: 90)
+            }
             home.remove()
         }
         let events = LibvirtTestSupport.EventLog(b.events())
@@ -92,7 +105,7 @@ struct LibvirtReconnectTests {
         }, "CPU and RSS stats are sampled while subscribed")
 
         restarted = true
-        try Self.restartLibvirtd(listenConfig: config)
+        try await Self.restartLibvirtd(listenConfig: config)
 
         func index(_ match: (BackendEvent) -> Bool) -> Int? { events.events.firstIndex(where: match) }
         let isDown: (BackendEvent) -> Bool = {

@@ -12,9 +12,9 @@ struct LibvirtSystemTests {
 
     // MARK: - Helpers
 
-    static func requireLibvirtd() throws {
+    static func requireLibvirtd() async throws {
         let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/libvirt-up.sh").path
-        let status = try LibvirtReconnectTests.spawnAndWait([script], timeout: 90)
+        let status = try await Self.spawnAndWaitOffPool([script], timeout: 90)
         try #require(status == 0, "libvirtd cannot run here: scripts/libvirt-up.sh exited with \(status) (see stderr)")
     }
 
@@ -36,6 +36,7 @@ struct LibvirtSystemTests {
         _ = virsh(["undefine", name])
         unlink(LibvirtBackend.systemImageDirectory + "/" + name + ".kernel")
         unlink(LibvirtBackend.systemLogDirectory + "/unitop-" + name + ".console.log")
+        unlink(LibvirtBackend.systemLogDirectory + "/" + name + ".log")
     }
 
     static func domainNames() -> [String] {
@@ -54,7 +55,7 @@ struct LibvirtSystemTests {
     // MARK: - Tests
 
     @Test func helloBootsConsoleFromBootInputAndStopEscalates() async throws {
-        try Self.requireLibvirtd()
+        try await Self.requireLibvirtd()
         let image = try Self.fixture("hello")
         let (b, home) = try LibvirtTestSupport.backend(Self.uri)
         let name = Self.uniqueName("hello")
@@ -106,7 +107,7 @@ struct LibvirtSystemTests {
     }
 
     @Test func persistentDomainKillAndRemove() async throws {
-        try Self.requireLibvirtd()
+        try await Self.requireLibvirtd()
         let image = try Self.fixture("idle")
         let (b, home) = try LibvirtTestSupport.backend(Self.uri)
         let name = Self.uniqueName("persist")
@@ -119,6 +120,18 @@ struct LibvirtSystemTests {
         try await b.resume(name)
         #expect(try await b.instance(named: name).state == .running)
         await #expect(throws: UnitopError.self) { try await b.remove(name, force: false) }  // running: needs force
+
+        // libvirt allows one console client: a second one is told so, and `force` takes it over.
+        try await b.sendConsoleInput(name, bytes: Array("x".utf8))
+        let (other, otherHome) = try LibvirtTestSupport.backend(Self.uri)
+        defer { other.close(); otherHome.remove() }
+        do {
+            try await other.sendConsoleInput(name, bytes: Array("y".utf8))
+            Issue.record("a second console client was let in without force")
+        } catch let UnitopError.failed(message) {
+            #expect(message == "console of \(name) is in use by another client; use force to take it over")
+        }
+        try await other.sendConsoleInput(name, bytes: Array("z".utf8), force: true)
         try await b.kill(name)
         let after = try await b.instance(named: name)
         #expect(after.state == .stopped)
@@ -129,7 +142,7 @@ struct LibvirtSystemTests {
     }
 
     @Test func guestExitAndPanicEndWithReasons() async throws {
-        try Self.requireLibvirtd()
+        try await Self.requireLibvirtd()
         let (b, home) = try LibvirtTestSupport.backend(Self.uri)
         let exit3 = Self.uniqueName("exit3"), exit0 = Self.uniqueName("exit0"), panic = Self.uniqueName("panic")
         defer { for n in [exit3, exit0, panic] { Self.cleanup(n) }; b.close(); home.remove() }
@@ -155,7 +168,7 @@ struct LibvirtSystemTests {
     }
 
     @Test func foreignDomainsAreListedAsUnmanaged() async throws {
-        try Self.requireLibvirtd()
+        try await Self.requireLibvirtd()
         let image = try Self.fixture("idle")
         let name = Self.uniqueName("foreign")
         let kernel = LibvirtBackend.systemImageDirectory + "/" + name + ".kernel"
@@ -188,7 +201,7 @@ struct LibvirtSystemTests {
     }
 
     @Test func nonBootableImageFailsAndLeavesNothing() async throws {
-        try Self.requireLibvirtd()
+        try await Self.requireLibvirtd()
         let (b, home) = try LibvirtTestSupport.backend(Self.uri)
         let name = Self.uniqueName("junk")
         defer { Self.cleanup(name); b.close(); home.remove() }

@@ -45,7 +45,10 @@ extension LibvirtBackend {
     /// Removes the files unitop made for `name` on this machine.
     func removeLocalFiles(name: String, logPath: String?) {
         guard parsed.isThisMachine, !parsed.isTest, (try? InstanceName.validate(name)) != nil else { return }
-        if !parsed.isSession { _ = unlink(Self.systemImageDirectory + "/" + name + ".kernel") }
+        if !parsed.isSession {
+            _ = unlink(Self.systemImageDirectory + "/" + name + ".kernel")
+            _ = unlink(Self.systemLogDirectory + "/" + name + ".log")  // libvirt's own log of our domain
+        }
         if let logPath {
             _ = unlink(logPath)
             for i in 0..<ConsoleLogFollower.maxBackups { _ = unlink("\(logPath).\(i)") }

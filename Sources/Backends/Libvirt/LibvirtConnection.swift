@@ -160,11 +160,15 @@ final class LibvirtConnection: @unchecked Sendable {
         thread.name = "unitop-libvirt-open"
         thread.start()
         let timeout = connectTimeout
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak self] in
+        // Not the global concurrent queue: its few threads can all be blocked by other work, which
+        // would delay the timeout arbitrarily.
+        Self.timerQueue.asyncAfter(deadline: .now() + timeout) { [weak self] in
             self?.finishOpen(attempt: attempt, result: .failure(.connection(
                 uri: uri, message: "no answer within \(Int(timeout)) s (host unreachable or ssh waiting for input?)")))
         }
     }
+
+    private static let timerQueue = DispatchQueue(label: "unitop.libvirt.connect-timeouts")
 
     private func finishOpen(attempt: Int, result: Result<Session, UnitopError>) {
         let waiters: [CheckedContinuation<LibvirtPointer, Error>]? = lock.withLock {
