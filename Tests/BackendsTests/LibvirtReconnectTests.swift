@@ -95,12 +95,12 @@ extension LibvirtSystemTests {
         }
         let events = LibvirtTestSupport.EventLog(b.events())
         defer { events.cancel() }
-        try #require(await Wait.until(timeout: 15) { b.isConnected })
+        try #require(await LibvirtTestSupport.eventually(timeout: 15) { b.isConnected })
         _ = try await b.start(LaunchSpec(name: name, imagePath: image, memoryMiB: 32, accel: .tcg))
         let console = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
         defer { console.cancel() }
-        #expect(await Wait.until(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
-        #expect(await Wait.until(timeout: 15) {
+        #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
+        #expect(await LibvirtTestSupport.eventually(timeout: 15) {
             events.events.contains { if case .stats(let id, let st) = $0 { return id.name == name && (st.rssBytes ?? 0) > 0 } else { return false } }
         }, "CPU and RSS stats are sampled while subscribed")
 
@@ -111,8 +111,8 @@ extension LibvirtSystemTests {
         let isDown: (BackendEvent) -> Bool = {
             if case .connection(_, "system", .disconnected) = $0 { return true } else { return false }
         }
-        #expect(await Wait.until(timeout: 90) { index(isDown) != nil }, "disconnected is reported")
-        #expect(await Wait.until(timeout: 90) {
+        #expect(await LibvirtTestSupport.eventually(timeout: 90) { index(isDown) != nil }, "disconnected is reported")
+        #expect(await LibvirtTestSupport.eventually(timeout: 90) {
             guard let d = index(isDown) else { return false }
             return events.events[d...].contains { if case .connection(_, "system", .connected) = $0 { return true } else { return false } }
         }, "connected is reported after the restart")
@@ -121,13 +121,13 @@ extension LibvirtSystemTests {
         let list = try await b.instances()
         #expect(list.contains { $0.name == name && $0.state == .running && $0.managed })
         if let d = index(isDown) {
-            #expect(await Wait.until(timeout: 10) {
+            #expect(await LibvirtTestSupport.eventually(timeout: 10) {
                 events.events[d...].contains { if case .instanceChanged(let i) = $0 { return i.name == name && i.state == .running } else { return false } }
             }, "instances are re-announced after reconnecting")
         }
         // The console kept following (virtlogd is not restarted) and input works on the new connection.
         try await b.sendConsoleInput(name, bytes: Array("again\r".utf8))
-        #expect(await Wait.until(timeout: 20) { console.text.contains("you typed: again") })
+        #expect(await LibvirtTestSupport.eventually(timeout: 20) { console.text.contains("you typed: again") })
         #expect(!console.isDone)
 
         // A second connection to the same daemon over TCP: same domains, another host label.
@@ -143,6 +143,6 @@ extension LibvirtSystemTests {
         let activeTCP = Set(viaTCP.filter { $0.state.isActive }.map(\.name))
         #expect(activeLocal == activeTCP)
         try await tcp.kill(name)
-        #expect(await Wait.until(timeout: 15) { events.sawState(name, .stopped) }, "the first connection sees the kill made through the second")
+        #expect(await LibvirtTestSupport.eventually(timeout: 15) { events.sawState(name, .stopped) }, "the first connection sees the kill made through the second")
     }
 }

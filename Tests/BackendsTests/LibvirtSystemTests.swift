@@ -45,7 +45,7 @@ struct LibvirtSystemTests {
 
     static func finalState(_ b: LibvirtBackend, _ name: String, timeout: Double = 30) async -> Instance? {
         var last: Instance?
-        _ = await Wait.until(timeout: timeout, interval: 0.1) {
+        _ = await LibvirtTestSupport.eventually(timeout: timeout, interval: 0.1) {
             last = try? await b.instance(named: name)
             return last?.state.isFinished ?? false
         }
@@ -76,20 +76,26 @@ struct LibvirtSystemTests {
 
         let console = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
         defer { console.cancel() }
-        #expect(await Wait.until(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
+        #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
         #expect(console.text.hasPrefix("unitop-fixture hello booted"), "history starts at the first byte of boot")
         #expect(console.text.contains("cmdline=greeting=<hi&bye>"))
         try await b.sendConsoleInput(name, bytes: Array("hi there\r".utf8))
-        #expect(await Wait.until(timeout: 20) { console.text.contains("you typed: hi there") })
+        #expect(await LibvirtTestSupport.eventually(timeout: 20) { console.text.contains("you typed: hi there") })
 
         // A second viewer joining later gets the same history from boot.
         let later = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: false))
-        #expect(await Wait.until(timeout: 10) { later.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { later.isDone })
         #expect(later.text.hasPrefix("unitop-fixture hello booted"))
         #expect(later.text.contains("you typed: hi there"))
         let tail = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .tail(bytes: 10), follow: false))
-        #expect(await Wait.until(timeout: 10) { tail.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { tail.isDone })
         #expect(tail.text.utf8.count == 10)
+
+        // Restart boots the guest again; the console keeps following and history keeps both boots.
+        try await b.restart(name)
+        #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.components(separatedBy: "unitop-fixture hello booted").count == 3 })
+        #expect(try await b.instance(named: name).state == .running)
+        #expect(!console.isDone)
 
         // hello ignores ACPI: the graceful stop escalates to destroy after the timeout.
         try await b.stop(name, timeoutSeconds: 2)
@@ -97,8 +103,8 @@ struct LibvirtSystemTests {
         let after = try #require(await Self.finalState(b, name))
         #expect(after.state == .stopped)
         #expect(after.exitReason?.contains("destroyed") == true, "reason: \(after.exitReason ?? "nil")")
-        #expect(await Wait.until(timeout: 10) { console.isDone }, "the console stream finishes when the instance ends")
-        #expect(await Wait.until(timeout: 10) { events.sawState(name, .stopping) && events.sawState(name, .stopped) })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { console.isDone }, "the console stream finishes when the instance ends")
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { events.sawState(name, .stopping) && events.sawState(name, .stopped) })
         // Finished transient instances stay listed until removed.
         #expect(try await b.instances().contains { $0.name == name && $0.state == .stopped })
         try await b.remove(name, force: false)
@@ -161,7 +167,7 @@ struct LibvirtSystemTests {
         #expect(p.state == .crashed, "panic ended \(p.state.rawValue): \(p.exitReason ?? "nil")")
         // The console log keeps what they printed.
         let out = LibvirtTestSupport.ConsoleCapture(b.console(exit3, history: .all, follow: true))
-        #expect(await Wait.until(timeout: 10) { out.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { out.isDone })
         #expect(out.text.contains("unitop-fixture exit booted"))
         for n in [exit3, exit0, panic] { try await b.remove(n, force: false) }
         #expect(try await b.instances().allSatisfy { ![exit3, exit0, panic].contains($0.name) })
@@ -185,7 +191,7 @@ struct LibvirtSystemTests {
         defer { Self.cleanup(name); unlink(xmlPath); b.close(); home.remove() }
         let events = LibvirtTestSupport.EventLog(b.events())
         defer { events.cancel() }
-        try #require(await Wait.until(timeout: 15) { b.isConnected })
+        try #require(await LibvirtTestSupport.eventually(timeout: 15) { b.isConnected })
         let created = try #require(Self.virsh(["create", xmlPath]))
         try #require(created.status == 0, "virsh create: \(created.stderr)")
         let foreign = try #require(try await b.instances().first { $0.name == name })
@@ -193,11 +199,11 @@ struct LibvirtSystemTests {
         #expect(foreign.state == .running)
         #expect(foreign.image == "")
         #expect(foreign.memoryMiB == 32)
-        #expect(await Wait.until(timeout: 10) { events.sawState(name, .running) }, "the STARTED event of a foreign domain arrives")
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { events.sawState(name, .running) }, "the STARTED event of a foreign domain arrives")
         // Live console of a foreign domain goes through the console stream.
         let live = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
         try await b.kill(name)
-        #expect(await Wait.until(timeout: 10) { live.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { live.isDone })
     }
 
     @Test func nonBootableImageFailsAndLeavesNothing() async throws {

@@ -281,6 +281,13 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
             }
             return
         }
+        // The stop half of a restart: not an end.
+        let restarting: Bool = lock.withLock {
+            guard intents[name] == Self.restartIntent else { return false }
+            intents.removeValue(forKey: name)
+            return true
+        }
+        if restarting { return }
         // Ended: a transient domain is already gone from libvirt, so build from what we knew.
         let (intent, last, session): (String?, Instance?, LibvirtConsoleSession?) = lock.withLock {
             ended.insert(name)
