@@ -226,4 +226,27 @@ struct LibvirtSystemTests {
             _ = try await b.start(LaunchSpec(name: name, imagePath: home.root + "/missing.elf"))
         }
     }
+
+    @Test func sessionURIBootsTheImageInPlaceWithTheLogInTheStateDirectory() async throws {
+        let image = try Self.fixture("hello")
+        let (b, home) = try LibvirtTestSupport.backend("qemu:///session", timeout: 30)
+        let name = Self.uniqueName("session")
+        defer {
+            _ = Self.virsh(["destroy", name], uri: "qemu:///session")
+            b.close()
+            home.remove()
+        }
+        #expect(b.host == "session")
+        let inst = try await b.start(LaunchSpec(name: name, imagePath: image, memoryMiB: 32, accel: .tcg))
+        let log = try #require(inst.consoleLogPath)
+        #expect(log.hasPrefix(home.stateDirectory + "/libvirt/session/"))
+        let console = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
+        defer { console.cancel() }
+        #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
+        try await b.kill(name)
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { console.isDone })
+        try await b.remove(name, force: false)
+        #expect(!FileManager.default.fileExists(atPath: log))
+        #expect(FileManager.default.fileExists(atPath: image), "the image itself is never touched")
+    }
 }

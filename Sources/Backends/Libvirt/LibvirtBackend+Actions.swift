@@ -52,6 +52,7 @@ extension LibvirtBackend {
         if let logPath {
             _ = unlink(logPath)
             for i in 0..<ConsoleLogFollower.maxBackups { _ = unlink("\(logPath).\(i)") }
+            if parsed.isSession { _ = rmdir((logPath as NSString).deletingLastPathComponent) }
         }
     }
 

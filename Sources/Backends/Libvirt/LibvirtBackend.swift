@@ -71,6 +71,8 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
     }
 
     deinit {
+        pollTask?.cancel()
+        hub.finishAll()
         lifecycle.finish()
     }
 

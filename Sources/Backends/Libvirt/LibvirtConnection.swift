@@ -62,6 +62,10 @@ final class LibvirtConnection: @unchecked Sendable {
         self.queue = DispatchQueue(label: "unitop.libvirt.\(uri)")
     }
 
+    deinit {
+        if case .connected(let s) = state { Self.teardown(s) }
+    }
+
     /// Whether the connection is currently open.
     var isConnected: Bool {
         lock.withLock { if case .connected = state { return true } else { return false } }
