@@ -15,16 +15,6 @@ extension LibvirtSystemTests {
         Fixtures.repositoryRoot.appendingPathComponent("scripts/\(name)").path
     }
 
-    /// Stops libvirtd (domains keep running) and starts it again, with `--listen -f config` if given.
-    static func restartLibvirtd(listenConfig: String?) async throws {
-        let down = try await spawnAndWaitOffPool([script("libvirt-down.sh")], timeout: 60)
-        try #require(down == 0, "libvirt-down failed (status \(down))")
-        var env = ProcessInfo.processInfo.environment
-        if let listenConfig { env["LIBVIRTD_ARGS"] = "--listen -f \(listenConfig)" }
-        let up = try await spawnAndWaitOffPool([script("libvirt-up.sh")], environment: env, timeout: 90)
-        try #require(up == 0, "libvirt-up failed (status \(up))")
-    }
-
     /// ``spawnAndWait(_:environment:timeout:)`` on its own thread, so waiting for a daemon never
     /// blocks one of the few threads Swift concurrency (and the backend under test) runs on.
     static func spawnAndWaitOffPool(_ argv: [String], environment: [String: String]? = nil, timeout: Double) async throws -> Int32 {
@@ -104,14 +94,30 @@ extension LibvirtSystemTests {
             events.events.contains { if case .stats(let id, let st) = $0 { return id.name == name && (st.rssBytes ?? 0) > 0 } else { return false } }
         }, "CPU and RSS stats are sampled while subscribed")
 
+        // Stop libvirtd: the loss is reported and operations fail fast while it is down.
         restarted = true
-        try await Self.restartLibvirtd(listenConfig: config)
-
+        let down = try await Self.spawnAndWaitOffPool([Self.script("libvirt-down.sh")], timeout: 60)
+        try #require(down == 0, "libvirt-down failed")
         func index(_ match: (BackendEvent) -> Bool) -> Int? { events.events.firstIndex(where: match) }
         let isDown: (BackendEvent) -> Bool = {
             if case .connection(_, "system", .disconnected) = $0 { return true } else { return false }
         }
-        #expect(await LibvirtTestSupport.eventually(timeout: 90) { index(isDown) != nil }, "disconnected is reported")
+        #expect(await LibvirtTestSupport.eventually(timeout: 30) { index(isDown) != nil }, "disconnected is reported")
+        let t0 = Date()
+        do {
+            _ = try await b.instances()
+            Issue.record("listing succeeded while libvirtd was down")
+        } catch let UnitopError.connection(uri, message) {
+            #expect(uri == "qemu:///system")
+            #expect(message.contains("reconnecting"), "message: \(message)")
+        }
+        #expect(Date().timeIntervalSince(t0) < 1, "fails fast instead of waiting for the connect timeout")
+
+        // Start it again (also listening on 127.0.0.1 for the TCP connection below).
+        var env = ProcessInfo.processInfo.environment
+        env["LIBVIRTD_ARGS"] = "--listen -f \(config)"
+        let up = try await Self.spawnAndWaitOffPool([Self.script("libvirt-up.sh")], environment: env, timeout: 90)
+        try #require(up == 0, "libvirt-up failed")
         #expect(await LibvirtTestSupport.eventually(timeout: 90) {
             guard let d = index(isDown) else { return false }
             return events.events[d...].contains { if case .connection(_, "system", .connected) = $0 { return true } else { return false } }
