@@ -233,6 +233,7 @@ struct LibvirtSystemTests {
         let name = Self.uniqueName("session")
         defer {
             _ = Self.virsh(["destroy", name], uri: "qemu:///session")
+            unlink(LibvirtBackend.systemLogDirectory + "/" + name + ".log")  // libvirt's log of a root session domain
             b.close()
             home.remove()
         }
