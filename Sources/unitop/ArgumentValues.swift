@@ -49,8 +49,8 @@ enum ArgumentValues {
         guard text.utf8.count <= maxAppendBytes else {
             throw .invalidArgument("kernel command line too long: \(text.utf8.count) bytes, at most \(maxAppendBytes)")
         }
-        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            throw .invalidArgument("kernel command line must not contain control characters")
+        guard !text.unicodeScalars.contains(where: { $0.value == 0 || $0.value == 0x0A || $0.value == 0x0D }) else {
+            throw .invalidArgument("kernel command line must be one line (no NUL, CR or LF)")
         }
         return text
     }

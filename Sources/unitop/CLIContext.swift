@@ -70,19 +70,8 @@ struct CLIContext {
         if options.readonly { throw .readonly(action: action) }
     }
 
-    /// Image directories: the default one, the configured ones, then `extra` (`--dir`).
-    func imageDirectories(extra: [String] = []) -> [String] {
-        var seen = Set<String>()
-        var result: [String] = []
-        for d in [paths.imagesDirectory] + config.imageDirectories + extra {
-            let absolute = d.hasPrefix("/") ? d : FileManager.default.currentDirectoryPath + "/" + d
-            if seen.insert(absolute).inserted { result.append(absolute) }
-        }
-        return result
-    }
-
-    /// The image catalog over ``imageDirectories(extra:)``.
+    /// The image catalog: the default image directory, the configured ones, then `extra` (`--dir`).
     func catalog(extra: [String] = []) -> ImageCatalog {
-        ImageCatalog(directories: imageDirectories(extra: extra))
+        ImageCatalog(directories: ImageCatalog.defaultDirectories(paths: paths, config: config, extra: extra))
     }
 }
