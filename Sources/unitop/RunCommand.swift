@@ -24,13 +24,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Instance name (default: the image name plus a random suffix).")
     var name: String?
 
-    @Option(help: ArgumentHelp("Guest memory, e.g. 64M or 1G.", valueName: "size"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Guest memory, e.g. 64M or 1G.", valueName: "size"))
     var memory: String?
 
-    @Option(help: ArgumentHelp("Virtual CPUs, 1 to 64.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Virtual CPUs, 1 to 64.", valueName: "n"))
     var cpus: String?
 
-    @Option(help: ArgumentHelp("Kernel command line.", valueName: "args"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel command line.", valueName: "args"))
     var append: String?
 
     @Option(help: ArgumentHelp("Machine type: pc or microvm.", valueName: "type"))

@@ -14,7 +14,7 @@ struct StopCommand: AsyncParsableCommand {
     @Argument(help: "Instance name.")
     var name: String
 
-    @Option(help: ArgumentHelp("Seconds to wait for the guest before escalating (default: config stop_timeout, else 10).", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds to wait for the guest before escalating (default: config stop_timeout, else 10).", valueName: "seconds"))
     var timeout: String?
 
     func run() async throws {
