@@ -28,6 +28,10 @@ extension Supervisor {
             failPendingCommands()
             return
         }
+        handleQMPBytes(bytes)
+    }
+
+    func handleQMPBytes(_ bytes: [UInt8]) {
         for item in qmp.lines.append(bytes) {
             switch item {
             case .oversized(let n): log.write("qmp: dropped an oversized message (\(n) bytes)")

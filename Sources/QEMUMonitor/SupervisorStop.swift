@@ -98,6 +98,11 @@ extension Supervisor {
 
     /// Records how QEMU ended, tells everyone, removes the sockets.
     func finish(waitStatus st: Int32) {
+        // Events QEMU sent just before exiting (SHUTDOWN, GUEST_PANICKED) decide the verdict.
+        while !qmp.closed {
+            guard let bytes = qmp.readAvailable(), !bytes.isEmpty else { break }
+            handleQMPBytes(bytes)
+        }
         drainSerial()
         let exit = classify(WaitStatus(st))
         log.write("qemu ended: \(exit.state.rawValue) code=\(exit.exitCode.map(String.init) ?? "-") \(exit.reason)")
