@@ -8,18 +8,18 @@ struct LogsOutput {
     enum Mode { case sanitized, raw }
 
     let mode: Mode
-    private var sanitizer: GuestOutputFilter
+    private var sanitizer: ConsoleSanitizer
 
     init(mode: Mode) {
         self.mode = mode
-        self.sanitizer = GuestOutputFilter()
+        self.sanitizer = ConsoleSanitizer()
     }
 
     /// The bytes to write for one chunk of guest output (state carries across chunks).
     mutating func transform(_ bytes: [UInt8]) -> [UInt8] {
         switch mode {
         case .raw: return bytes
-        case .sanitized: return sanitizer.feed(bytes)
+        case .sanitized: return sanitizer.sanitize(bytes)
         }
     }
 
@@ -27,7 +27,10 @@ struct LogsOutput {
     mutating func finish() -> [UInt8] {
         switch mode {
         case .raw: return []
-        case .sanitized: return sanitizer.finish()
+        case .sanitized:
+            var out: [UInt8] = []
+            sanitizer.finish(into: &out)
+            return out
         }
     }
 }

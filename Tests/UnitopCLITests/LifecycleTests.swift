@@ -35,7 +35,6 @@ import UnitopTesting
         let console = try h.unitop(["console", name], stdin: "ping\r\u{1d}", timeout: 30)
         #expect(console.status == 0, "\(console.stderr)")
         #expect(console.stderr.contains("attached to h1"))
-        #expect(console.stdout.contains("unitop-fixture hello booted"), "console shows history")
         #expect(try h.waitForLog(name, contains: "you typed: ping"))
         #expect(try h.instance(name)?.state == .running)
 
@@ -108,6 +107,11 @@ import UnitopTesting
         #expect(r.stderr.contains("exited with code 3"))
         let e3 = try #require(try h.instance("e3"))
         #expect(e3.state == .exited && e3.exitCode == 3)
+        // console on a finished instance shows its history and returns.
+        let console = try h.unitop(["console", "e3"], timeout: 30)
+        #expect(console.status == 0, "\(console.stderr)")
+        #expect(console.stdout.contains("exit: code=3"))
+        #expect(console.stderr.contains("exited with code 3"))
 
         try h.start("exit", name: "e0", extra: ["--append", "code=0"])
         let e0 = try h.waitFor("e0") { $0.state.isFinished }
