@@ -118,6 +118,21 @@ import UnitopTesting
         #expect(e0?.state == .exited && e0?.exitCode == 0)
     }
 
+    @Test func runAttachedDetachesOnCtrlBracketAndLeavesItRunning() throws {
+        try CLIHarness.requireFixtures()
+        let h = try CLIHarness(); defer { h.cleanup() }
+        let r = try h.unitop(["run", Fixtures.path("hello"), "--name", "d1", "--accel", "tcg"], stdin: "\u{1d}", timeout: 60)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("attached to d1") && r.stderr.contains("unitop console d1"), "\(r.stderr)")
+        #expect(try h.instance("d1")?.state == .running)
+        // A default name is derived from the image name.
+        let named = try h.unitop(["run", Fixtures.path("idle"), "--accel", "tcg", "--detach"])
+        #expect(named.status == 0)
+        let derived = named.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(derived.hasPrefix("idle-") && derived.count > "idle-".count, "\(derived)")
+        #expect(try h.instance(derived) != nil)
+    }
+
     @Test func panicShowsCrashed() throws {
         try CLIHarness.requireFixtures()
         let h = try CLIHarness(); defer { h.cleanup() }
