@@ -131,3 +131,33 @@ struct QEMUExitTests {
         await #expect(throws: UnitopError.instanceNotFound("busy")) { try await env.backend.instance(named: "busy") }
     }
 }
+
+@Suite("QEMU backend: listing")
+struct QEMUListingTests {
+    /// 100 finished instances (copies of one real exit record) plus one whose monitor vanished.
+    @Test func listsManyInstancesFromStateFiles() async throws {
+        let env = try QEMUTestEnvironment()
+        defer { env.cleanUp() }
+        _ = try await env.backend.start(try env.spec("exit", name: "model", append: "code=5"))
+        _ = try await QEMUTest.waitForState(env.backend, "model", [.exited, .crashed, .stopped])
+        let model = env.files("model").directory
+        for i in 0..<100 {
+            try FileManager.default.copyItem(atPath: model, toPath: env.files("copy-\(i)").directory)
+        }
+        // An instance whose monitor pid record no longer matches a live process, and no exit record.
+        let ghost = env.files("ghost")
+        try FileManager.default.copyItem(atPath: model, toPath: ghost.directory)
+        try FileManager.default.removeItem(atPath: ghost.exit)
+        try FileIO.writeAtomically(ghost.monitorPid, Array("999999 1\n".utf8))
+
+        let clock = ContinuousClock()
+        var listed: [Instance] = []
+        let elapsed = try await clock.measure { listed = try await env.backend.instances() }
+        print("instances() for \(listed.count) instances took \(elapsed)")
+        #expect(listed.count == 102)
+        #expect(listed.filter { $0.state == .exited && $0.exitCode == 5 }.count == 101)
+        let g = try #require(listed.first { $0.name == "ghost" })
+        #expect(g.state == .crashed)
+        #expect(g.exitReason == "monitor died")
+    }
+}
