@@ -29,6 +29,35 @@ struct QEMUExitTests {
         #expect(done.exitCode == 0)
     }
 
+    @Test func microvmExitCodeAndPanic() async throws {
+        let env = try QEMUTestEnvironment()
+        defer { env.cleanUp() }
+        _ = try await env.backend.start(try env.spec("exit", name: "mv-exit", append: "code=7", machine: "microvm"))
+        let exited = try await QEMUTest.waitForState(env.backend, "mv-exit", [.exited, .crashed, .stopped])
+        #expect(exited.state == .exited)
+        #expect(exited.exitCode == 7)
+        #expect(exited.machine == "microvm")
+        _ = try await env.backend.start(try env.spec("panic", name: "mv-panic", machine: "microvm"))
+        let panicked = try await QEMUTest.waitForState(env.backend, "mv-panic", [.exited, .crashed, .stopped])
+        #expect(panicked.state == .crashed)
+        #expect(panicked.exitReason == "guest panicked", "\(panicked.exitReason ?? "nil")")
+    }
+
+    @Test func tooLongSocketPathIsAClearError() async throws {
+        let env = try QEMUTestEnvironment()
+        defer { env.cleanUp() }
+        var paths = env.paths
+        paths.runtimeDirectory = "/tmp/" + String(repeating: "r", count: 90)
+        let b = try QEMUBackend(paths: paths, config: Config())
+        do {
+            _ = try await b.start(try env.spec("idle", name: "a-rather-long-name"))
+            Issue.record("start should have failed")
+        } catch let UnitopError.invalidArgument(message) {
+            #expect(message.contains("over the Unix limit"), "\(message)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: env.files("a-rather-long-name").directory))
+    }
+
     @Test func panicIsACrashWithReason() async throws {
         let env = try QEMUTestEnvironment()
         defer { env.cleanUp() }
