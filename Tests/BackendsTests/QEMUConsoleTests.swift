@@ -88,6 +88,7 @@ struct QEMUConsoleTests {
         #expect(await Wait.until(timeout: 10) { () async -> Bool in viewer.finished })
         try await other.remove("shared", force: false)
         #expect(await Wait.until(timeout: 10) { () async -> Bool in collected.removed.contains("shared") })
+        #expect(collected.changedNames == ["shared"])
     }
 }
 
@@ -110,6 +111,11 @@ final class EventCollector: @unchecked Sendable {
 
     func hasStats(_ name: String) -> Bool {
         all.contains { if case .stats(let id, let s) = $0 { return id.name == name && (s.rssBytes ?? 0) > 0 }; return false }
+    }
+
+    /// Names that appeared in `instanceChanged` events.
+    var changedNames: Set<String> {
+        Set(all.compactMap { if case .instanceChanged(let i) = $0 { return i.name }; return nil })
     }
 
     var removed: [String] {
