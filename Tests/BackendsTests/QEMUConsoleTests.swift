@@ -89,6 +89,13 @@ struct QEMUConsoleTests {
         try await other.remove("shared", force: false)
         #expect(await Wait.until(timeout: 10) { () async -> Bool in collected.removed.contains("shared") })
         #expect(collected.changedNames == ["shared"])
+
+        // The same name again: the new instance's changes are seen too.
+        let before = collected.states("shared").count
+        _ = try await env.backend.start(try env.spec("idle", name: "shared"))
+        #expect(await Wait.until(timeout: 20) { () async -> Bool in collected.states("shared").dropFirst(before).contains(.running) })
+        try await env.backend.kill("shared")
+        #expect(await Wait.until(timeout: 10) { () async -> Bool in collected.states("shared").dropFirst(before).contains(.stopped) })
     }
 }
 
