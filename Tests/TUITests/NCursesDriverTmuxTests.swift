@@ -280,13 +280,13 @@ import UnitopTesting
         // The recording works: a key press redraws and is recorded.
         try tmux.sendKeys("Up")
         #expect(tmux.waitFor("last key: Up  events: 1", timeout: 10))
-        #expect(Wait.until(timeout: 10) { Self.fileSize(file) > 0 }, "recording saw no output after a key")
+        #expect(Wait.blockingUntil(timeout: 10) { Self.fileSize(file) > 0 }, "recording saw no output after a key")
         let keyFrame = Self.fileSize(file)
         let clear = "\u{1b}[2J"
         #expect(!Self.contents(file).contains(clear), "a key press must not clear the screen")
         // Ctrl-L: a full repaint (clear + every cell), not a diff.
         try tmux.sendKeys("C-l")
-        #expect(Wait.until(timeout: 10) { Self.contents(file).contains(clear) }, "Ctrl-L did not repaint")
+        #expect(Wait.blockingUntil(timeout: 10) { Self.contents(file).contains(clear) }, "Ctrl-L did not repaint")
         #expect(tmux.waitFor("last key: Ctrl-L  events: 2", timeout: 10))
         print("termcheck frame after a key: \(keyFrame) bytes; full repaint (Ctrl-L): \(Self.fileSize(file) - keyFrame) bytes")
     }

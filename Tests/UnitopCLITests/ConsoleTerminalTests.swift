@@ -47,16 +47,16 @@ import UnitopTesting
         let bin = Fixtures.unitopBinary
         let t = try tmux(h, script: "stty -a > '\(out).before'; '\(bin)' console t1; echo \"status=$?\" > '\(out).status'; stty -a > '\(out)'")
         defer { t.kill() }
-        #expect(Wait.until(timeout: 20) { t.capture().contains("attached to t1") }, "attach line: \(t.capture())")
-        #expect(Wait.until(timeout: 20) { t.capture().contains("heartbeat") })
+        #expect(Wait.blockingUntil(timeout: 20) { t.capture().contains("attached to t1") }, "attach line: \(t.capture())")
+        #expect(Wait.blockingUntil(timeout: 20) { t.capture().contains("heartbeat") })
         t.run(["send-keys", "-t", "t", "-l", "hi there"])
         t.run(["send-keys", "-t", "t", "Enter"])
         #expect(try h.waitForLog("t1", contains: "you typed: hi there", timeout: 30))
         // Ctrl-C goes to the guest in raw mode instead of killing unitop.
         t.run(["send-keys", "-t", "t", "C-c"])
         t.run(["send-keys", "-t", "t", "C-]"])
-        #expect(Wait.until(timeout: 20) { FileManager.default.fileExists(atPath: out) }, "console returned: \(t.capture())")
-        #expect(Wait.until(timeout: 5) { (try? String(contentsOfFile: out + ".status", encoding: .utf8)) == "status=0\n" })
+        #expect(Wait.blockingUntil(timeout: 20) { FileManager.default.fileExists(atPath: out) }, "console returned: \(t.capture())")
+        #expect(Wait.blockingUntil(timeout: 5) { (try? String(contentsOfFile: out + ".status", encoding: .utf8)) == "status=0\n" })
         let before = try String(contentsOfFile: out + ".before", encoding: .utf8)
         let after = try String(contentsOfFile: out, encoding: .utf8)
         #expect(after == before, "terminal settings restored after detach")
@@ -74,11 +74,11 @@ import UnitopTesting
         let inner = "echo \\$\\$ > '\(pidFile)'; exec '\(bin)' console t2"
         let t = try tmux(h, script: "stty -a > '\(out).before'; sh -c \"\(inner)\"; stty -a > '\(out)'")
         defer { t.kill() }
-        #expect(Wait.until(timeout: 20) { t.capture().contains("attached to t2") })
+        #expect(Wait.blockingUntil(timeout: 20) { t.capture().contains("attached to t2") })
         let pidText = try String(contentsOfFile: pidFile, encoding: .utf8)
         let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(kill(pid, SIGTERM) == 0)
-        #expect(Wait.until(timeout: 20) { FileManager.default.fileExists(atPath: out) })
+        #expect(Wait.blockingUntil(timeout: 20) { FileManager.default.fileExists(atPath: out) })
         let before = try String(contentsOfFile: out + ".before", encoding: .utf8)
         let after = try String(contentsOfFile: out, encoding: .utf8)
         #expect(after == before, "terminal settings restored after SIGTERM")

@@ -226,16 +226,16 @@ import UnitopTesting
         // A follower started now sees the history from boot and then new heartbeats.
         let follower = try BackgroundUnitop(["logs", "--follow", "r1"], harness: h)
         defer { follower.stop() }
-        #expect(Wait.until(timeout: 30) { follower.output.contains("unitop-fixture hello booted") })
+        #expect(Wait.blockingUntil(timeout: 30) { follower.output.contains("unitop-fixture hello booted") })
         let before = try h.unitop(["logs", "r1"]).stdout.components(separatedBy: "heartbeat ").count - 1
-        #expect(Wait.until(timeout: 30) { follower.output.components(separatedBy: "heartbeat ").count - 1 > before + 1 },
+        #expect(Wait.blockingUntil(timeout: 30) { follower.output.components(separatedBy: "heartbeat ").count - 1 > before + 1 },
                 "follow delivers live output")
         // Nothing doubled at the history/live seam: heartbeat numbers are strictly increasing.
         let numbers = follower.output.components(separatedBy: "heartbeat ").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
         #expect(numbers == Array(numbers.sorted()) && Set(numbers).count == numbers.count, "\(numbers)")
         // The follower ends by itself when the instance ends.
         #expect(try h.unitop(["kill", "r1"], timeout: 30).status == 0)
-        #expect(Wait.until(timeout: 30) { !follower.process.isRunning }, "logs --follow ends with the guest")
+        #expect(Wait.blockingUntil(timeout: 30) { !follower.process.isRunning }, "logs --follow ends with the guest")
     }
 }
 
