@@ -7,7 +7,8 @@
 #
 # Everything lives in .demo/ under the repository (its own UNITOP_HOME and config), so your own
 # instances are never touched. The guests outlive the UI: q quits and they keep running; the next
-# run reuses them (long-running ones that ended are started again) and opens in seconds.
+# run reuses them (long-running ones that ended are started again) and, when no source changed
+# since the last build, skips setup and build (UNITOP_DEMO_REBUILD=1 forces them) and opens at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -21,7 +22,7 @@ unitop=("$unitop_bin" --config "$config")
 say() { printf 'demo: %s\n' "$*" >&2; }
 
 usage() {
-  sed -n '2,10s/^# \{0,1\}//p' "$0"
+  sed -n '2,11s/^# \{0,1\}//p' "$0"
 }
 
 # ---- the demo instances ------------------------------------------------------------------------
@@ -117,9 +118,21 @@ case "${1:-}" in
   -h|--help) usage; exit 0 ;;
 esac
 
+# True when the release binaries and fixtures exist and nothing they are built from is newer.
+up_to_date() {
+  local b
+  for b in "$unitop_bin" "$root/.build/release/unitop-monitor" fixtures/build/hello.elf fixtures/build/flood.elf fixtures/build/exit.elf; do
+    [ -e "$b" ] || return 1
+  done
+  [ -z "$(find Package.swift Sources fixtures/src fixtures/sidecars fixtures/Makefile -newer "$unitop_bin" -print -quit 2>/dev/null)" ] &&
+    [ -z "$(find fixtures/src fixtures/sidecars fixtures/Makefile -newer fixtures/build/hello.elf -print -quit 2>/dev/null)" ]
+}
+
 export PATH="/opt/swift/usr/bin:$PATH"
-say "checking packages and building (release; the first build takes several minutes)"
-scripts/setup.sh release >&2
+if [ "${UNITOP_DEMO_REBUILD:-0}" = 1 ] || ! up_to_date; then
+  say "checking packages and building (release; the first build takes several minutes)"
+  scripts/setup.sh release >&2
+fi
 write_config
 
 ps_json=$("${unitop[@]}" ps --all --json)
@@ -140,5 +153,7 @@ done
 [ "${#started[@]}" -eq 0 ] || say "started ${started[*]} (machine $machine, accel auto)"
 for name in "${started[@]}"; do decorate "$name"; done
 
-say "opening the UI: q quits (the guests keep running), ? lists every key; scripts/demo.sh --clean removes them"
+if [ $# -eq 0 ] || [ "${1#-}" != "$1" ] || [ "$1" = tui ]; then
+  say "opening the UI: q quits (the guests keep running), ? lists every key; scripts/demo.sh --clean removes them"
+fi
 exec "${unitop[@]}" "$@"
