@@ -3,7 +3,8 @@
 # starts a few demo unikernels on the qemu backend and opens the TUI on them.
 #
 #   scripts/demo.sh [UNITOP ARGS...]   e.g. --theme light, --readonly, or a subcommand: ps --all
-#   scripts/demo.sh --clean            stop and remove every demo instance and .demo/
+#   scripts/demo.sh --clean            stop and remove every instance of the demo, and .demo/
+#   UNITOP_DEMO_MACHINE=pc scripts/demo.sh   another QEMU machine for new demo instances (default microvm)
 #
 # Everything lives in .demo/ under the repository (its own UNITOP_HOME and config), so your own
 # instances are never touched. The guests outlive the UI: q quits and they keep running; the next
@@ -22,7 +23,7 @@ unitop=("$unitop_bin" --config "$config")
 say() { printf 'demo: %s\n' "$*" >&2; }
 
 usage() {
-  sed -n '2,11s/^# \{0,1\}//p' "$0"
+  sed -n '2,12s/^# \{0,1\}//p' "$0"
 }
 
 # ---- the demo instances ------------------------------------------------------------------------
