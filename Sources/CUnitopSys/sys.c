@@ -214,7 +214,15 @@ int unitop_signalfd_read(int fd) {
 void unitop_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 
 int unitop_socketpair(int sv[2]) {
-    return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 ? 0 : -errno;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -errno;
+    /* Room for a few seconds of UART output, so a monitor that is briefly not scheduled
+     * never makes the guest wait on its serial port (best effort: capped by wmem_max). */
+    int size = 1 << 20;
+    for (int i = 0; i < 2; i++) {
+        (void)setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+        (void)setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    return 0;
 }
 
 int unitop_accept(int listen_fd) {

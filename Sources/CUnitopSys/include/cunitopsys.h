@@ -50,7 +50,8 @@ int unitop_signalfd_read(int fd);
 /** Ignores SIGPIPE (writes to closed sockets return EPIPE instead). */
 void unitop_ignore_sigpipe(void);
 
-/** A connected AF_UNIX stream socket pair, both ends close-on-exec. Returns 0 or -errno. */
+/** A connected AF_UNIX stream socket pair, both ends close-on-exec, with 1 MiB buffers
+ *  where the system allows. Returns 0 or -errno. */
 int unitop_socketpair(int sv[2]);
 
 /** Accepts a connection (non-blocking, close-on-exec). Returns fd or -errno. */
