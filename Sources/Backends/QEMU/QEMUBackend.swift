@@ -30,6 +30,19 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
         self.config = config
         reader = InstanceReader(stateDirectory: paths.stateDirectory, runtimeDirectory: paths.runtimeDirectory)
         eventCenter = EventCenter(reader: reader, hub: hub)
+        // Refuse state or sockets someone else could have planted or can still change.
+        for dir in Self.ownDirectories(paths) { try SecureDirectory.checkIfExists(dir) }
+    }
+
+    /// The directories this backend owns: state, instances, runtime base and runtime (sockets).
+    static func ownDirectories(_ paths: UnitopPaths) -> [String] {
+        [paths.stateDirectory, paths.stateDirectory + "/instances",
+         (paths.runtimeDirectory as NSString).deletingLastPathComponent, paths.runtimeDirectory]
+    }
+
+    /// Creates the backend's directories (0700) and checks them (see ``SecureDirectory``).
+    static func prepareDirectories(_ paths: UnitopPaths) throws {
+        for dir in ownDirectories(paths) { try SecureDirectory.prepare(dir) }
     }
 
     // MARK: listing
