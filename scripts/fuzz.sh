@@ -40,25 +40,27 @@ CONFIG=$(Fuzz/build.sh config | tail -1)
 CONSOLE=$(Fuzz/build-console.sh | tail -1)
 QMP=$(Fuzz/build-qmp.sh | tail -1)
 
-# name binary seed-dir libFuzzer-options
+# name|binary|seed-dir|libFuzzer options|ASAN_OPTIONS
+# config: TOMLKit 0.6.0's TOMLTable(string:) never frees its 24-byte CTOMLParseError buffer
+# (one per parse; see docs/reliability.md), so leak checking is off for that target only.
 TARGETS=(
-    "image|$IMAGE|Fuzz/corpus/image|-max_len=70000"
-    "config|$CONFIG|Fuzz/corpus/config|-max_len=4096 -detect_leaks=0"
-    "console|$CONSOLE|Fuzz/corpus/console|-max_len=8192"
-    "qmp|$QMP|Fuzz/corpus/qmp|-max_len=8192"
+    "image|$IMAGE|Fuzz/corpus/image|-max_len=70000|"
+    "config|$CONFIG|Fuzz/corpus/config|-max_len=4096 -detect_leaks=0|detect_leaks=0"
+    "console|$CONSOLE|Fuzz/corpus/console|-max_len=8192|"
+    "qmp|$QMP|Fuzz/corpus/qmp|-max_len=8192|"
 )
 
 status=0
 summary=()
 for t in "${TARGETS[@]}"; do
-    IFS='|' read -r name bin seeds opts <<<"$t"
+    IFS='|' read -r name bin seeds opts asan <<<"$t"
     corpus=$OUT/corpus-$name
     mkdir -p "$corpus"
     log=$OUT/$name.log
     echo "fuzz.sh: $name for ${SECONDS_PER_TARGET}s" >&2
     rc=0
     # shellcheck disable=SC2086
-    "$bin" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+    ASAN_OPTIONS="${asan:-${ASAN_OPTIONS:-}}" "$bin" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$CRASHES/$name-" $opts "$corpus" "$seeds" >"$log" 2>&1 || rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     if [ "$rc" -eq 0 ]; then
