@@ -116,8 +116,12 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
             try await waitUntilFinished(name, timeout: Self.stopEscalationSlackSeconds)
             inst = try await instance(named: name)
         }
-        let paths = self.paths, files = reader.files(name)
+        let paths = self.paths, files = reader.files(name), reader = self.reader
         try await offPool {
+            // A broken instance (unreadable spec) may still have live processes: end them too.
+            for p in [reader.monitorPid(files), reader.qemuPid(files)] {
+                if let p, p.isAlive { _ = Glibc.kill(p.pid, SIGKILL) }
+            }
             try StateLock.withLock(stateDirectory: paths.stateDirectory) {
                 // A leading dot keeps the doomed directory out of listings (not a valid name).
                 let gone = paths.stateDirectory + "/instances/.removing-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
