@@ -79,9 +79,10 @@ func floodProblem(_ bytes: [UInt8], expectedBytes: Int) -> String? {
     let marker = Array("FLOOD-END bytes=".utf8)
     guard let at = lastIndex(of: marker, in: bytes) else { return "no FLOOD-END in \(bytes.count) bytes" }
     let trailer = String(decoding: bytes[at...].prefix(64), as: UTF8.self)
-    let fields = trailer.split(whereSeparator: { $0 == " " || $0 == "\r" || $0 == "\n" })
+    // ("\r\n" is one Character: split the scalars.)
+    let fields = String(trailer.unicodeScalars.prefix { $0 != "\r" && $0 != "\n" }).split(separator: " ")
     guard fields.count >= 3, let n = Int(fields[1].dropFirst("bytes=".count)),
-          let sum = UInt32(fields[2].dropFirst("fnv1a32=".count), radix: 16) else { return "bad trailer \(trailer)" }
+          let sum = UInt32(fields[2].dropFirst("fnv1a32=".count).prefix(8), radix: 16) else { return "bad trailer \(trailer)" }
     guard n == expectedBytes else { return "trailer says \(n) bytes, expected \(expectedBytes)" }
     guard at >= n else { return "only \(at) bytes before the trailer, expected \(n)" }
     let got = fnv1a32(bytes[(at - n)..<at])
