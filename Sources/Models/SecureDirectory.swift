@@ -13,9 +13,9 @@ public enum SecureDirectory {
     public static let mode: mode_t = 0o700
 
     /// Creates `path` (and missing parents, each 0700) unless it exists, then ``check(_:)``s it.
-    public static func prepare(_ path: String) throws(UnitopError) {
+    public static func prepare(_ path: String, allowSticky: Bool = false) throws(UnitopError) {
         try create(path)
-        try check(path)
+        try check(path, allowSticky: allowSticky)
     }
 
     /// Creates `path` and missing parents with mode 0700; an existing directory is left as it is.
@@ -31,7 +31,10 @@ public enum SecureDirectory {
 
     /// Throws unless `path` is a directory owned by the effective user that neither group nor
     /// others can write; a symbolic link is followed only when the effective user owns it.
-    public static func check(_ path: String) throws(UnitopError) {
+    /// With `allowSticky`, a sticky directory owned by root or the effective user (such as `/tmp`,
+    /// where nobody can rename or remove another user's entries) is accepted too: used for the
+    /// parent of the socket directory, which may be a shared one given in `UNITOP_RUNTIME_DIR`.
+    public static func check(_ path: String, allowSticky: Bool = false) throws(UnitopError) {
         var link = stat()
         guard lstat(path, &link) == 0 else { throw .io(path: path, message: errorText(errno)) }
         let me = geteuid()
@@ -41,6 +44,7 @@ public enum SecureDirectory {
         var st = stat()
         guard stat(path, &st) == 0 else { throw .io(path: path, message: errorText(errno)) }
         guard (st.st_mode & S_IFMT) == S_IFDIR else { throw .io(path: path, message: "refusing to use it: not a directory") }
+        if allowSticky && st.st_mode & S_ISVTX != 0 && (st.st_uid == 0 || st.st_uid == me) { return }
         guard st.st_uid == me else {
             throw .io(path: path, message: "refusing to use it: owned by uid \(st.st_uid), not by uid \(me) (remove it or choose another directory)")
         }
@@ -51,10 +55,10 @@ public enum SecureDirectory {
     }
 
     /// ``check(_:)`` when `path` exists; nothing when it does not (it is created when needed).
-    public static func checkIfExists(_ path: String) throws(UnitopError) {
+    public static func checkIfExists(_ path: String, allowSticky: Bool = false) throws(UnitopError) {
         var st = stat()
         guard lstat(path, &st) == 0 else { return }
-        try check(path)
+        try check(path, allowSticky: allowSticky)
     }
 
     static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }

@@ -81,6 +81,9 @@ import UnitopTesting
         let ps = try h.unitop(["ps", "--json"], timeout: 20)
         #expect(ps.status == 0 && Date().timeIntervalSince(start) < 10, "ps answers while QEMU is stopped")
         #expect(ps.stdout.contains("\"z1\""))
+        let stopped = try #require(try h.instance("z1"))
+        #expect(stopped.state == .running && (stopped.stateDetail ?? "").contains("stopped by a signal"),
+                "ps says why it does not move: \(stopped.stateDetail ?? "nil")")
         start = Date()
         let pause = try h.unitop(["pause", "z1"], timeout: 90)
         let pauseSeconds = Date().timeIntervalSince(start)

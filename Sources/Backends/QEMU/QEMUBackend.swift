@@ -31,18 +31,19 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
         reader = InstanceReader(stateDirectory: paths.stateDirectory, runtimeDirectory: paths.runtimeDirectory)
         eventCenter = EventCenter(reader: reader, hub: hub)
         // Refuse state or sockets someone else could have planted or can still change.
-        for dir in Self.ownDirectories(paths) { try SecureDirectory.checkIfExists(dir) }
+        for (dir, sticky) in Self.ownDirectories(paths) { try SecureDirectory.checkIfExists(dir, allowSticky: sticky) }
     }
 
-    /// The directories this backend owns: state, instances, runtime base and runtime (sockets).
-    static func ownDirectories(_ paths: UnitopPaths) -> [String] {
-        [paths.stateDirectory, paths.stateDirectory + "/instances",
-         (paths.runtimeDirectory as NSString).deletingLastPathComponent, paths.runtimeDirectory]
+    /// The directories this backend owns: state, instances, the runtime base (which may be a
+    /// shared sticky directory such as /tmp) and the runtime directory holding the sockets.
+    static func ownDirectories(_ paths: UnitopPaths) -> [(path: String, allowSticky: Bool)] {
+        [(paths.stateDirectory, false), (paths.stateDirectory + "/instances", false),
+         ((paths.runtimeDirectory as NSString).deletingLastPathComponent, true), (paths.runtimeDirectory, false)]
     }
 
     /// Creates the backend's directories (0700) and checks them (see ``SecureDirectory``).
     static func prepareDirectories(_ paths: UnitopPaths) throws {
-        for dir in ownDirectories(paths) { try SecureDirectory.prepare(dir) }
+        for (dir, sticky) in ownDirectories(paths) { try SecureDirectory.prepare(dir, allowSticky: sticky) }
     }
 
     // MARK: listing
