@@ -1,0 +1,60 @@
+import Foundation
+
+/// Short human formats for table cells.
+public enum Formatting {
+    /// `59s`, `13m`, `2h04m`, `3d02h`.
+    public static func duration(_ seconds: Double) -> String {
+        let s = seconds.isFinite ? Int(min(max(0, seconds), 1e12)) : 0
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(two(s % 60))s" }
+        if s < 86400 { return "\(s / 3600)h\(two((s % 3600) / 60))m" }
+        return "\(s / 86400)d\(two((s % 86400) / 3600))h"
+    }
+
+    /// One decimal without Foundation formatting: `3.1`, `120.0`.
+    public static func oneDecimal(_ v: Double) -> String {
+        guard v.isFinite else { return "-" }
+        let tenths = Int((min(max(v, -1e12), 1e12) * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        let a = abs(tenths)
+        return "\(sign)\(a / 10).\(a % 10)"
+    }
+
+    /// `512B`, `18M`, `1.2G` (binary units).
+    public static func bytes(_ b: UInt64) -> String {
+        let units = ["B", "K", "M", "G", "T"]
+        var v = Double(b)
+        var i = 0
+        while v >= 1024 && i < units.count - 1 { v /= 1024; i += 1 }
+        if i == 0 { return "\(b)B" }
+        return v < 10 ? oneDecimal(v) + units[i] : "\(Int(v.rounded()))\(units[i])"
+    }
+
+    /// `41ms`, `1.2s`.
+    public static func millis(_ ms: Double) -> String {
+        guard ms.isFinite, ms >= 0 else { return "-" }
+        return ms < 1000 ? "\(Int(ms.rounded()))ms" : oneDecimal(ms / 1000) + "s"
+    }
+
+    /// A sparkline of the last `width` samples, scaled to 0…max(100, peak).
+    public static func sparkline(_ samples: [Double], width: Int, sparks: [Character]) -> String {
+        guard width > 0, !samples.isEmpty, !sparks.isEmpty else { return "" }
+        let tail = samples.suffix(width).map { $0.isFinite ? min(max(0, $0), 1e6) : 0 }
+        let top = max(100, tail.max() ?? 0)
+        var out = ""
+        for v in tail {
+            let i = Int((v / top * Double(sparks.count - 1)).rounded())
+            out.append(sparks[min(sparks.count - 1, max(0, i))])
+        }
+        return out
+    }
+
+    /// ISO-like local date `2026-11-28 10:54`.
+    public static func date(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: d)
+    }
+}
