@@ -50,6 +50,63 @@ import UnitopTesting
         #expect(try h.instance("atk")?.state == .running, "the attacker is still running, nothing broke")
     }
 
+    /// Sequences the TUI must never write while showing guest output (its own start-up sequences
+    /// are written before the recording starts).
+    static let forbiddenInTUIOutput = [
+        "\u{1b}]", "\u{1b}P", "\u{1b}_", "\u{1b}^", "\u{1b}X", "\u{1b}c", "\u{1b}[?1049h", "\u{1b}[?47h", "\u{1b}[?1047h",
+        "\u{1b}[?1000h", "\u{1b}[?1002h", "\u{1b}[?1003h", "\u{1b}[?1006h", "\u{1b}[?1015h", "\u{1b}[?2004h",
+        "\u{1b}[?1004h", "\u{1b}[6n", "\u{1b}[c", "\u{1b}[>c", "\u{1b}[5n", "\u{1b}[18t", "\u{1b}[21t", "\u{1b}[8;",
+        "\u{1b}[?5h", "\u{1b}[3J", "\u{1b}#8", "PWNED-TITLE", "PWNED-ICON", "cHduZWQ=",
+    ]
+
+    @Test func attackCorpusInTheTUILeavesTheTerminalAlone() throws {
+        try CLIHarness.requireFixtures()
+        let h = try CLIHarness(); defer { h.cleanup() }
+        try h.start("hello", name: "a-hello")
+        try h.start("attack", name: "z-atk", extra: ["--append", "longline=\(Stress.attackLongLine)"])
+        #expect(try h.waitForLog("z-atk", contains: "ATTACK-END", timeout: 120))
+        var env = h.home.environment.filter { ["UNITOP_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "UNITOP_RUNTIME_DIR", "PATH", "HOME"].contains($0.key) }
+        env["TERM"] = "xterm-256color"
+        env["LANG"] = "C.UTF-8"
+        let tmux = try Tmux(width: 120, height: 40, command: [Fixtures.unitopBinary], environment: env)
+        defer { tmux.kill() }
+        // Baseline: the benign instance is selected (first row), its console below.
+        #expect(tmux.waitFor("console: a-hello", timeout: 30), "\((try? tmux.screen()) ?? "")")
+        #expect(tmux.waitFor("heartbeat", timeout: 30))
+        let title = try tmux.paneTitle
+        let modes = try tmux.modes()
+        let before = try tmux.capture()
+        let recording = h.home.root + "/tui-output"
+        try tmux.startRecordingOutput(to: recording)
+
+        try tmux.sendKeys("Down")
+        #expect(tmux.waitFor("console: z-atk", timeout: 30))
+        #expect(tmux.waitFor("ATTACK-END", timeout: 60), "\((try? tmux.screen()) ?? "")")
+        #expect(tmux.waitFor("osc-title: after", timeout: 10), "the attack lines are shown")
+        let after = try tmux.capture()
+        try tmux.stopRecordingOutput()
+        #expect(try tmux.paneTitle == title, "the pane title changed")
+        let modesAfter = try tmux.modes()
+        #expect(modesAfter == modes, "terminal modes changed: \(modes) -> \(modesAfter)")
+        // Everything outside the console pane (header, table, key line) is unchanged but for the
+        // selection and the live columns: compare the fixed parts.
+        let consoleHeader = try #require(after.firstIndex { $0.contains("console: z-atk") })
+        #expect(before.prefix(2) == after.prefix(2), "header changed: \(before.prefix(2)) -> \(after.prefix(2))")
+        #expect(after[..<consoleHeader].contains { $0.contains("z-atk") && $0.contains("running") }, "the table still shows the attacker")
+        #expect(before.last == after.last, "key line changed: \(before.last ?? "") -> \(after.last ?? "")")
+        #expect(after.count == before.count)
+        let written = (try? Data(contentsOf: URL(fileURLWithPath: recording))) ?? Data()
+        #expect(!written.isEmpty, "the TUI drew the attacker's console")
+        let text = String(decoding: written, as: UTF8.self)
+        for bad in Self.forbiddenInTUIOutput {
+            #expect(!text.contains(bad), "the TUI wrote \(bad.debugDescription) to the terminal")
+        }
+        #expect(!written.contains(0x07) && !written.contains(0x00), "no BEL or NUL reached the terminal")
+        try tmux.sendKeys("q")
+        #expect(Wait.until(timeout: 10) { tmux.paneDead }, "the TUI quits")
+        #expect(try h.instance("z-atk")?.state == .running, "quitting the TUI leaves instances running")
+    }
+
     /// What reaches the terminal: valid UTF-8, no C0/C1 control but HT/CR/LF, every ESC an SGR,
     /// no hidden payload, the end marker; for the `whole` output also every attack line's
     /// trailing text and the colours.
