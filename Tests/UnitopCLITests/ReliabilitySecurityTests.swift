@@ -86,6 +86,32 @@ import UnitopTesting
         #expect(try h.instances().isEmpty)
     }
 
+    @Test func readonlyTUIRefusesEveryActionKey() throws {
+        try CLIHarness.requireFixtures()
+        let h = try CLIHarness(); defer { h.cleanup() }
+        try h.start("hello", name: "rt1")
+        #expect(try h.waitForLog("rt1", contains: "heartbeat 1"))
+        var env = h.home.environment.filter { ["UNITOP_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "UNITOP_RUNTIME_DIR", "PATH", "HOME"].contains($0.key) }
+        env["TERM"] = "xterm-256color"
+        env["LANG"] = "C.UTF-8"
+        let tmux = try Tmux(width: 120, height: 40, command: [Fixtures.unitopBinary, "--readonly"], environment: env)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("rt1", timeout: 30), "\((try? tmux.screen()) ?? "")")
+        #expect(tmux.waitFor("[read-only]", timeout: 10), "the header says read-only")
+        for (key, action) in [("S", "stop"), ("K", "kill"), ("p", "pause"), ("r", "restart"), ("d", "remove"), ("a", "attach")] {
+            try tmux.sendKeys(key)
+            #expect(tmux.waitFor("read-only mode: '\(action)' is disabled", timeout: 10), "\(key): \((try? tmux.screen()) ?? "")")
+            try tmux.sendKeys("y")  // would confirm a dialog, had one opened
+        }
+        try tmux.sendText("typed")
+        try tmux.sendKeys("Enter")
+        try tmux.sendKeys("q")
+        #expect(Wait.until(timeout: 10) { tmux.paneDead }, "the TUI quits")
+        let after = try #require(try h.instance("rt1"))
+        #expect(after.state == .running, "nothing changed: \(after.state)")
+        #expect(!(try h.unitop(["logs", "rt1"]).stdout.contains("you typed")), "no input reached the guest")
+    }
+
     @Test func readonlyRefusesEveryAction() throws {
         try CLIHarness.requireFixtures()
         let h = try CLIHarness(); defer { h.cleanup() }
