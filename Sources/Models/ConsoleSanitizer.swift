@@ -33,7 +33,12 @@ public struct ConsoleSanitizer: Sendable {
     /// Sanitizes `input`, appending the result to `output`. State carries over to the next call.
     public mutating func sanitize(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {
         guard !input.isEmpty else { return }
-        output.reserveCapacity(output.count + input.count + 16)
+        let needed = output.count + input.count + 16
+        if output.capacity < needed {
+            // Grow geometrically: exact reservations on every call would copy quadratically
+            // when one array collects many chunks.
+            output.reserveCapacity(max(needed, output.capacity * 2))
+        }
         var sink = ConsoleByteSink(bytes: [])
         swap(&sink.bytes, &output)
         sanitize(input, into: &sink)
@@ -154,7 +159,10 @@ public struct ConsoleSanitizer: Sendable {
                 // Fast path: parameter digits and separators.
                 let start = i
                 var current = currentParameter  // a local: no store/load round trip per digit
-                while i < n {
+                // Stop where the step-by-step path would abandon the sequence, so the result does
+                // not depend on how the input is chunked.
+                let end = min(n, i + max(0, ConsoleLimits.maxControlSequenceLength - sequenceLength) + 1)
+                while i < end {
                     let byte = input[i]
                     if byte &- 0x30 < 10 {
                         current = min(current &* 10 &+ UInt32(byte &- 0x30), UInt32(ConsoleLimits.maxParameterValue))

@@ -98,8 +98,8 @@ public struct Scrollback: Sendable {
         return clamped.compactMap { line(at: $0) }
     }
 
-    /// Calls `body` for each kept line, oldest first (the unfinished line last), without copying
-    /// the completed lines.
+    /// Calls `body` for each kept line from `number` (default: the oldest) on, the unfinished line
+    /// last, until it returns false.
     public func forEachLine(from number: Int? = nil, _ body: (ConsoleLine) throws -> Bool) rethrows {
         let start = max(0, (number ?? firstLineNumber) - firstLineNumber)
         var index = start
