@@ -23,7 +23,7 @@ if [ ! -x "$TOOLCHAIN/clang" ] || ! { [ -x "$TOOLCHAIN/ld.lld" ] || command -v l
     if ! command -v clang >/dev/null || ! command -v ld.lld >/dev/null; then
         echo "fuzz.sh: installing clang and lld" >&2
         SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-        $SUDO apt-get install -y clang lld >/dev/null
+        $SUDO apt-get install -y clang lld >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y clang lld >/dev/null; }
     fi
 fi
 
