@@ -43,7 +43,8 @@ import Glibc
             let console = ConsoleCollector(b.console(name, history: .all, follow: true))
             #expect(await console.wait(for: "idle: halting"), "cycle \(i): console")
             if i % 2 == 0 { try await b.kill(name) } else { try await b.stop(name, timeoutSeconds: 0) }
-            let ended = await Wait.until(timeout: 10) { console.finished }
+            // Generous: blocking tests of other suites running in parallel can starve the pool.
+            let ended = await Wait.until(timeout: 30) { console.finished }
             if !ended {
                 let state = try? await b.instance(named: name).state
                 let exitFile = FileManager.default.fileExists(atPath: env.files(name).exit)

@@ -63,7 +63,8 @@ import UnitopTesting
         try CLIHarness.requireFixtures()
         let h = try CLIHarness(); defer { h.cleanup() }
         try h.start("hello", name: "a-hello")
-        try h.start("attack", name: "z-atk", extra: ["--append", "longline=\(Stress.attackLongLine)"])
+        // A fixed long line: with a longer one the first attack lines scroll out of the pane.
+        try h.start("attack", name: "z-atk", extra: ["--append", "longline=100000"])
         #expect(try h.waitForLog("z-atk", contains: "ATTACK-END", timeout: 120))
         var env = h.home.environment.filter { ["UNITOP_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "UNITOP_RUNTIME_DIR", "PATH", "HOME"].contains($0.key) }
         env["TERM"] = "xterm-256color"
@@ -102,8 +103,10 @@ import UnitopTesting
             #expect(!text.contains(bad), "the TUI wrote \(bad.debugDescription) to the terminal")
         }
         #expect(!written.contains(0x07) && !written.contains(0x00), "no BEL or NUL reached the terminal")
+        let tuiPid = tmux.pid
         try tmux.sendKeys("q")
-        #expect(Wait.until(timeout: 10) { tmux.paneDead }, "the TUI quits")
+        let quit = Wait.until(timeout: 20) { tmux.paneDead }
+        #expect(quit, "the TUI quits: \(quit ? "" : processDiagnosis(tuiPid))")
         #expect(try h.instance("z-atk")?.state == .running, "quitting the TUI leaves instances running")
     }
 

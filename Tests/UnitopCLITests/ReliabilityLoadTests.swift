@@ -17,7 +17,8 @@ import UnitopTesting
         defer { rawFollower.stop(); cleanFollower.stop() }
 
         var followersKilled = 0, consolesDetached = 0
-        while try h.instance("n1")?.state.isFinished == false {
+        let deadline = Date().addingTimeInterval(Stress.floodSeconds)
+        while try h.instance("n1")?.state.isFinished == false, Date() < deadline {
             let churn = try BackgroundUnitop(["logs", "--follow", "--raw", "n1"], harness: h)
             _ = Wait.until(timeout: 10) { !churn.output.isEmpty }
             kill(churn.process.processIdentifier, SIGKILL)
@@ -29,17 +30,45 @@ import UnitopTesting
         #expect(followersKilled >= 2, "viewers churned while the flood ran: \(followersKilled)")
         #expect(try h.instance("n1")?.state == .exited)
 
-        #expect(Wait.until(timeout: 60) { !rawFollower.process.isRunning && !cleanFollower.process.isRunning },
+        #expect(Wait.until(timeout: Stress.floodSeconds) { !rawFollower.process.isRunning && !cleanFollower.process.isRunning },
                 "followers end with the guest")
-        #expect(floodProblem(Array(rawFollower.output.utf8), expectedBytes: total) == nil,
-                "raw follower: \(floodProblem(Array(rawFollower.output.utf8), expectedBytes: total) ?? "")")
+        let followerProblem = floodProblem(Array(rawFollower.output.utf8), expectedBytes: total)
+        #expect(followerProblem == nil, "raw follower")
         let raw = try h.unitop(["logs", "n1", "--raw"], timeout: 60)
-        #expect(floodProblem(raw.stdoutBytes, expectedBytes: total) == nil, "console log: \(floodProblem(raw.stdoutBytes, expectedBytes: total) ?? "")")
+        let logProblem = floodProblem(raw.stdoutBytes, expectedBytes: total)
+        #expect(logProblem == nil, "console log")
         let lastLine = total / 80 - 1
         let logs = try h.unitop(["logs", "n1"], timeout: 60)
-        #expect(try #require(floodLineNumbers(logs.stdoutBytes)) == Array(0...lastLine), "sanitized logs: every line once")
-        #expect(try #require(floodLineNumbers(Array(cleanFollower.output.utf8))) == Array(0...lastLine), "sanitized follower: every line once")
+        let logLines = try #require(floodLineNumbers(logs.stdoutBytes))
+        let logsWhole = logLines == Array(0...lastLine)
+        #expect(logsWhole, "sanitized logs: every line once (\(logLines.count) lines)")
+        let followerLines = try #require(floodLineNumbers(Array(cleanFollower.output.utf8)))
+        let followerWhole = followerLines == Array(0...lastLine)
+        #expect(followerWhole, "sanitized follower: every line once (\(followerLines.count) lines)")
         print("reliability: flood \(total) bytes; \(followersKilled) followers killed, \(consolesDetached) consoles attached/detached")
+    }
+
+    @Test func floodSurvivesAStalledMonitor() throws {
+        try CLIHarness.requireFixtures()
+        let h = try CLIHarness(); defer { h.cleanup() }
+        let total = 2_000_000
+        try h.start("flood", name: "st1", extra: ["--append", "bytes=\(total)"])
+        #expect(try h.waitForLog("st1", contains: "flood 00001000"), "the flood is under way")
+        // The only reader of QEMU's serial socket stops: QEMU back-pressures the guest's UART
+        // (THRE stays clear) and nothing may be lost once the monitor reads again.
+        let monitor = try #require(h.recordedPid("st1", "monitor.pid"))
+        #expect(kill(monitor, SIGSTOP) == 0)
+        defer { kill(monitor, SIGCONT) }
+        let stalledAt = try h.unitop(["logs", "st1", "--raw"]).stdoutBytes.count
+        _ = Wait.until(timeout: 4) { false }  // the stall itself is what is being tested
+        let stillAt = try h.unitop(["logs", "st1", "--raw"]).stdoutBytes.count
+        #expect(stillAt == stalledAt, "nothing is logged while the monitor is stopped")
+        #expect(kill(monitor, SIGCONT) == 0)
+        let done = try h.waitFor("st1", timeout: Stress.floodSeconds) { $0.state.isFinished }
+        #expect(done?.state == .exited)
+        let raw = try h.unitop(["logs", "st1", "--raw"], timeout: 60)
+        let problem = floodProblem(raw.stdoutBytes, expectedBytes: total)
+        #expect(problem == nil, "after a 4 s stall: \(problem ?? "")")
     }
 
     @Test func manyInstancesStartedAtOnceFromTwoProcessesHaveUniqueNamesAndStopCleanly() throws {

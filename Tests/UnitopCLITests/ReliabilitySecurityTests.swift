@@ -105,13 +105,14 @@ import UnitopTesting
         }
         try tmux.sendText("typed")
         try tmux.sendKeys("Enter")  // opens the full-screen console (read-only view)
+        let tuiPid = tmux.pid
         // q leaves the console view, then quits.
         var quit = false
         for _ in 0..<3 where !quit {
             try tmux.sendKeys("q")
-            quit = Wait.until(timeout: 5) { tmux.paneDead }
+            quit = Wait.until(timeout: 20) { tmux.paneDead }
         }
-        #expect(quit, "the TUI quits: \((try? tmux.screen()) ?? "")")
+        #expect(quit, "the TUI quits: \(quit ? "" : processDiagnosis(tuiPid))")
         let after = try #require(try h.instance("rt1"))
         #expect(after.state == .running, "nothing changed: \(after.state)")
         #expect(!(try h.unitop(["logs", "rt1"]).stdout.contains("you typed")), "no input reached the guest")

@@ -78,7 +78,7 @@ import UnitopTesting
         let attached = try BackgroundUnitop(
             ["run", Fixtures.path("flood"), "--name", "r1", "--accel", "tcg", "--append", "bytes=\(total)"], harness: h)
         defer { attached.stop() }
-        #expect(Wait.until(timeout: 180) { !attached.process.isRunning }, "the attached run ends with the guest")
+        #expect(Wait.until(timeout: Stress.floodSeconds) { !attached.process.isRunning }, "the attached run ends with the guest")
         #expect(try h.instance("r1")?.state == .exited)
 
         let dir = h.instanceDirectory("r1")
@@ -88,18 +88,25 @@ import UnitopTesting
 
         // logs reads across the rotation: the retained tail is contiguous, whole lines, up to the end.
         let logs = try h.unitop(["logs", "r1", "--raw"])
-        #expect(logs.stdoutBytes.count <= cap)
+        let logBytes = logs.stdoutBytes.count
+        #expect(logBytes <= cap)
         let lastLine = total / 80 - 1
         let numbers = try #require(floodLineNumbers(logs.stdoutBytes))
-        #expect(!numbers.isEmpty && numbers.last == lastLine, "tail ends at line \(lastLine): \(numbers.last ?? -1)")
-        #expect(numbers.first.map { $0 > 0 } ?? false, "the head was rotated away")
-        #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 }, "retained lines are contiguous (no gap, no double)")
+        let endsAtLast = numbers.last == lastLine
+        #expect(endsAtLast, "tail ends at line \(lastLine): \(numbers.last ?? -1)")
+        let headGone = (numbers.first ?? 0) > 0
+        #expect(headGone, "the head was rotated away")
+        let contiguous = zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 }
+        #expect(contiguous, "retained lines are contiguous (no gap, no double)")
         #expect(numbers.count >= (cap / 2) / 80 - 1, "at least the current file's worth of lines: \(numbers.count)")
-        #expect(logs.stdout.contains("FLOOD-END bytes=\(total)"))
+        let trailerInLogs = logs.stdout.contains("FLOOD-END bytes=\(total)")
+        #expect(trailerInLogs)
 
         // The viewer that followed live saw every line exactly once.
         let live = try #require(floodLineNumbers(Array(attached.output.utf8)))
-        #expect(live == Array(0...lastLine), "live follower: \(live.count) lines, expected \(lastLine + 1)")
-        #expect(attached.output.contains("FLOOD-END bytes=\(total)"))
+        let liveWhole = live == Array(0...lastLine)
+        #expect(liveWhole, "live follower: \(live.count) lines, expected \(lastLine + 1)")
+        let trailerLive = attached.output.contains("FLOOD-END bytes=\(total)")
+        #expect(trailerLive)
     }
 }

@@ -13,6 +13,8 @@ enum Stress {
     static var cycles: Int { enabled ? 200 : 20 }
     /// Flood size for the "nothing lost" test.
     static var floodBytes: Int { enabled ? 20_000_000 : 1_000_000 }
+    /// Seconds a flood of ``floodBytes`` may take (UART ~0.4 MB/s under TCG, with a wide margin).
+    static var floodSeconds: Double { 60 + Double(floodBytes) / 50_000 }
     /// Long line written by the attack fixture.
     static var attackLongLine: Int { enabled ? 1_000_000 : 100_000 }
 }
@@ -109,4 +111,18 @@ func floodLineNumbers(_ bytes: [UInt8]) -> [Int]? {
         numbers.append(i)
     }
     return numbers
+}
+
+/// What a process that should have exited is doing: state and kernel wait channel of each thread.
+func processDiagnosis(_ pid: Int32?) -> String {
+    guard let pid else { return "no pid" }
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    guard !tasks.isEmpty else { return "pid \(pid) gone" }
+    return "pid \(pid): " + tasks.sorted().map { tid in
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8)) ?? ""
+        let state = stat.split(separator: ")").last?.split(separator: " ").first ?? "?"
+        let wchan = (try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/wchan", encoding: .utf8)) ?? "?"
+        let comm = ((try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+        return "\(tid)[\(comm)] \(state) \(wchan)"
+    }.joined(separator: ", ")
 }
