@@ -23,7 +23,7 @@ struct Startup {
     }
 
     mutating func launch() throws -> Supervisor {
-        try FileIO.makeDirectory(files.runtimeDirectory)
+        try SecureDirectory.prepare(files.runtimeDirectory)
         let ctl = unitop_unix_listen(files.controlSocket, 16)
         guard ctl >= 0 else { throw LaunchError(message: "cannot listen on \(files.controlSocket): \(String(cString: strerror(-ctl)))") }
         let con = unitop_unix_listen(files.consoleSocket, 16)

@@ -26,6 +26,8 @@ public enum QEMUMonitorProcess {
     public static func run(arguments: [String]) -> Int32 {
         // Look at descriptor 3 before opening anything that could take its number.
         let reportFd: Int32 = fcntl(3, F_GETFD) >= 0 ? 3 : -1
+        // Everything the monitor and QEMU create is private (QEMU creates the QMP socket itself).
+        umask(0o077)
         let signalFd = unitop_signalfd_open()
         guard arguments.count == 1, let dir = arguments.first, dir.hasPrefix("/") else {
             FileIO.writeAll(2, Array("usage: unitop-monitor INSTANCE_DIR (started by unitop; not for manual use)\n".utf8))

@@ -18,6 +18,8 @@ struct CLIContext {
         self.options = options
         let paths = UnitopPaths.resolve(stateDirectory: options.stateDir, configFile: options.config)
         self.paths = paths
+        // Before anything is written there: refuse a state directory others own or can write.
+        try SecureDirectory.checkIfExists(paths.stateDirectory)
         FileLogHandler.bootstrap(stateDirectory: paths.stateDirectory, level: try Self.logLevel(options.logLevel))
         var logger = Logger(label: "unitop.cli")
         logger[metadataKey: "pid"] = "\(getpid())"

@@ -26,12 +26,7 @@ struct InstanceLauncher: Sendable {
         let files = reader.files(spec.name)
         try files.checkSocketPaths()
         let monitor = try MonitorLocator.find()
-        do {
-            try FileIO.makeDirectory(reader.instancesDirectory)
-            try FileIO.makeDirectory(paths.runtimeDirectory)
-        } catch {
-            throw UnitopError.io(path: paths.stateDirectory, message: "\(error)")
-        }
+        try QEMUBackend.prepareDirectories(paths)
         let binary = config.qemu.binary
         let accel = resolveAccel(spec.accel == .auto ? config.qemu.accel : spec.accel, binary: binary)
         let machine = spec.machine.isEmpty ? config.qemu.machine : spec.machine

@@ -34,7 +34,9 @@ struct InstanceReader: Sendable {
     /// The instance, or nil when its directory or spec does not exist (yet).
     func read(_ name: String, now: Date = Date()) -> Instance? {
         let f = files(name)
-        guard let rec = FileIO.readJSON(InstanceRecord.self, f.spec, limit: Self.maxRecordBytes) else { return nil }
+        guard let rec = FileIO.readJSON(InstanceRecord.self, f.spec, limit: Self.maxRecordBytes) else {
+            return broken(name, f, now: now)
+        }
         let status = FileIO.readJSON(StatusRecord.self, f.status, limit: Self.maxRecordBytes)
         var exit = FileIO.readJSON(ExitRecord.self, f.exit, limit: Self.maxRecordBytes)
         if exit == nil, monitorIsGone(f, createdAt: rec.createdAt, now: now) {
@@ -49,6 +51,11 @@ struct InstanceReader: Sendable {
             startedAt: status?.startedAt, bootMillis: status?.bootMillis,
             accel: rec.accel, machine: rec.machine, append: rec.spec.append, commandLine: rec.argv,
             stateDirectory: f.directory, consoleLogPath: f.consoleLog, managed: true)
+        if exit == nil, inst.state.isActive, let pid = status?.qemuPid, let stat = ProcStat.read(pid: pid),
+           stat.state == "T" || stat.state == "t" {
+            // Stopped by a signal from outside: it cannot run or answer QMP until continued.
+            inst.stateDetail = "QEMU process \(pid) is stopped by a signal (kill -CONT \(pid) continues it)"
+        }
         if let exit {
             inst.state = exit.state
             inst.exitCode = exit.exitCode
@@ -59,6 +66,23 @@ struct InstanceReader: Sendable {
         }
         return inst
     }
+
+    /// A directory without a readable `spec.json` is listed as crashed (so it can be seen and
+    /// removed) unless it may still be being created: no monitor yet and younger than
+    /// ``creationGraceSeconds``.
+    func broken(_ name: String, _ f: InstanceFiles, now: Date) -> Instance? {
+        var st = stat()
+        guard stat(f.directory, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
+        let modified = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec))
+        if !FileIO.exists(f.monitorPid) && now.timeIntervalSince(modified) < Self.creationGraceSeconds { return nil }
+        let reason = "broken state: spec.json is " + (FileIO.exists(f.spec) ? "not valid" : "missing")
+        return Instance(name: name, backend: "qemu", host: "local", image: "", state: .crashed, stateDetail: reason,
+                        memoryMiB: 0, cpus: 0, exitReason: reason, stateDirectory: f.directory,
+                        consoleLogPath: f.consoleLog, managed: true)
+    }
+
+    /// How long a directory without `spec.json` may be mid-creation.
+    static let creationGraceSeconds = 10.0
 
     /// The recorded monitor process, if its pid file exists.
     func monitorPid(_ f: InstanceFiles) -> PidRecord? {

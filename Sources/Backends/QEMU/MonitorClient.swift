@@ -11,7 +11,17 @@ enum MonitorClient {
     /// Longest reply accepted.
     static let maxReplyBytes = 1 << 20
 
-    enum Failure: Error { case unreachable(String), noReply, malformed }
+    enum Failure: Error, CustomStringConvertible {
+        case unreachable(String), noReply, malformed
+
+        var description: String {
+            switch self {
+            case .unreachable(let why): return "cannot connect: \(why)"
+            case .noReply: return "no reply in time (is its QEMU stopped or hung?)"
+            case .malformed: return "malformed reply"
+            }
+        }
+    }
 
     /// Sends one request and waits (up to `timeout` seconds) for its reply.
     static func request(_ socket: String, _ req: ControlRequest, timeout: Double = 30) throws -> ControlReply {

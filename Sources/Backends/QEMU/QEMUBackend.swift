@@ -30,6 +30,20 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
         self.config = config
         reader = InstanceReader(stateDirectory: paths.stateDirectory, runtimeDirectory: paths.runtimeDirectory)
         eventCenter = EventCenter(reader: reader, hub: hub)
+        // Refuse state or sockets someone else could have planted or can still change.
+        for (dir, sticky) in Self.ownDirectories(paths) { try SecureDirectory.checkIfExists(dir, allowSticky: sticky) }
+    }
+
+    /// The directories this backend owns: state, instances, the runtime base (which may be a
+    /// shared sticky directory such as /tmp) and the runtime directory holding the sockets.
+    static func ownDirectories(_ paths: UnitopPaths) -> [(path: String, allowSticky: Bool)] {
+        [(paths.stateDirectory, false), (paths.stateDirectory + "/instances", false),
+         ((paths.runtimeDirectory as NSString).deletingLastPathComponent, true), (paths.runtimeDirectory, false)]
+    }
+
+    /// Creates the backend's directories (0700) and checks them (see ``SecureDirectory``).
+    static func prepareDirectories(_ paths: UnitopPaths) throws {
+        for (dir, sticky) in ownDirectories(paths) { try SecureDirectory.prepare(dir, allowSticky: sticky) }
     }
 
     // MARK: listing
@@ -103,8 +117,12 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
             try await waitUntilFinished(name, timeout: Self.stopEscalationSlackSeconds)
             inst = try await instance(named: name)
         }
-        let paths = self.paths, files = reader.files(name)
+        let paths = self.paths, files = reader.files(name), reader = self.reader
         try await offPool {
+            // A broken instance (unreadable spec) may still have live processes: end them too.
+            for p in [reader.monitorPid(files), reader.qemuPid(files)] {
+                if let p, p.isAlive { _ = Glibc.kill(p.pid, SIGKILL) }
+            }
             try StateLock.withLock(stateDirectory: paths.stateDirectory) {
                 // A leading dot keeps the doomed directory out of listings (not a valid name).
                 let gone = paths.stateDirectory + "/instances/.removing-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
