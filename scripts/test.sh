@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, builds fixtures and binaries, starts libvirtd and
-# virtlogd, and runs the whole test suite against real QEMU, a real libvirtd and tmux.
+# virtlogd, and runs the whole test suite against real QEMU, a real libvirtd and tmux; then every
+# fuzz target for UNITOP_FUZZ_SECONDS (default 30) each, and the backend and console tests under
+# the thread sanitizer. Arguments go to `swift test` (e.g. --filter LifecycleTests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
@@ -14,8 +16,19 @@ export UNITOP_FIXTURES="$PWD/fixtures/build"
 export UNITOP_BIN="$PWD/.build/debug/unitop"
 export UNITOP_MONITOR_BIN="$PWD/.build/debug/unitop-monitor"
 
+# Serialized: the suites boot real guests; on two cores, running them side by side only
+# trades speed for timeouts.
 status=0
 swift test --skip-build --no-parallel "$@" 2>&1 | tee .build/test-output.txt || status=$?
+passed=$(grep -cE '^✔ Test .*passed' .build/test-output.txt || true)
+failed=$(grep -cE '^✘ Test .*failed' .build/test-output.txt || true)
+
+if [ "$#" -eq 0 ]; then
+  scripts/fuzz.sh "${UNITOP_FUZZ_SECONDS:-30}" || { echo "test.sh: fuzzing found a crash"; status=1; failed=$((failed + 1)); }
+  scripts/tsan.sh --no-parallel > .build/tsan-output.txt 2>&1 || { tail -40 .build/tsan-output.txt; echo "test.sh: thread sanitizer run failed"; status=1; failed=$((failed + 1)); }
+  tail -3 .build/tsan-output.txt
+fi
 
 echo "test.sh: finished in $(( $(date +%s) - start ))s with status $status"
+echo "unitop: $passed passed, $failed failed"
 exit "$status"

@@ -43,7 +43,7 @@ import UnitopTesting
         // The console path (the last 64 KiB of history on attach: mostly the long line) goes
         // through the same sanitizer. stdin at its end: the console keeps following.
         let console = try BackgroundUnitop(["console", "atk"], harness: h)
-        #expect(Wait.until(timeout: 30) { console.output.contains("ATTACK-END") }, "console shows the history")
+        #expect(Wait.blockingUntil(timeout: 30) { console.output.contains("ATTACK-END") }, "console shows the history")
         kill(console.process.processIdentifier, SIGKILL)
         console.process.waitUntilExit()
         Self.expectNeutralised(Array(console.output.utf8), longLine: nil, whole: false, what: "console")
@@ -105,7 +105,7 @@ import UnitopTesting
         #expect(!written.contains(0x07) && !written.contains(0x00), "no BEL or NUL reached the terminal")
         let tuiPid = tmux.pid
         try tmux.sendKeys("q")
-        let quit = Wait.until(timeout: 20) { tmux.paneDead }
+        let quit = Wait.blockingUntil(timeout: 20) { tmux.paneDead }
         #expect(quit, "the TUI quits: \(quit ? "" : processDiagnosis(tuiPid))")
         #expect(try h.instance("z-atk")?.state == .running, "quitting the TUI leaves instances running")
     }

@@ -15,7 +15,7 @@ import UnitopTesting
         for round in 0..<3 {
             let follower = try BackgroundUnitop(["logs", "--follow", "v1"], harness: h)
             let console = try BackgroundUnitop(["console", "v1"], harness: h)
-            let attached = Wait.until(timeout: 30) {
+            let attached = Wait.blockingUntil(timeout: 30) {
                 follower.output.contains("hello booted") && console.output.contains("heartbeat")
             }
             #expect(attached, "round \(round): viewers did not attach")
@@ -58,7 +58,7 @@ import UnitopTesting
         let m1 = try #require(try h.waitFor("m1", timeout: 30) { $0.state.isFinished })
         #expect(m1.state == .crashed)
         #expect(m1.exitReason == "monitor died")
-        #expect(Wait.until(timeout: 15) { !processIsAlive(m1QEMU) && !processIsAlive(q1Monitor) },
+        #expect(Wait.blockingUntil(timeout: 15) { !processIsAlive(m1QEMU) && !processIsAlive(q1Monitor) },
                 "QEMU of a dead monitor and the monitor of a dead QEMU are gone")
         #expect(try h.instance("o1")?.state == .running, "the bystander is unaffected")
         let table = try h.unitop(["ps", "--all"])
@@ -98,7 +98,7 @@ import UnitopTesting
         let z1 = try #require(try h.waitFor("z1", timeout: 30) { $0.state.isFinished })
         #expect(z1.state == .stopped || z1.state == .crashed, "\(z1.state) \(z1.exitReason ?? "")")
         #expect(!(z1.exitReason ?? "").isEmpty)
-        #expect(Wait.until(timeout: 10) { !processIsAlive(pid) }, "no QEMU left")
+        #expect(Wait.blockingUntil(timeout: 10) { !processIsAlive(pid) }, "no QEMU left")
     }
 
     @Test func launchesThatCannotWorkFailWithOneClearLineAndLeaveNothing() throws {
@@ -180,6 +180,6 @@ import UnitopTesting
             #expect(rm.status == 0, "rm --force \(n): \(rm.stderr)")
         }
         #expect(Set(try h.instances().map(\.name)) == ["g-ok"])
-        #expect(Wait.until(timeout: 15) { h.leftoverProcesses().count <= 2 }, "only g-ok's monitor and QEMU remain")
+        #expect(Wait.blockingUntil(timeout: 15) { h.leftoverProcesses().count <= 2 }, "only g-ok's monitor and QEMU remain")
     }
 }

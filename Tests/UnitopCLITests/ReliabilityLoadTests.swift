@@ -20,7 +20,7 @@ import UnitopTesting
         let deadline = Date().addingTimeInterval(Stress.floodSeconds)
         while try h.instance("n1")?.state.isFinished == false, Date() < deadline {
             let churn = try BackgroundUnitop(["logs", "--follow", "--raw", "n1"], harness: h)
-            _ = Wait.until(timeout: 10) { !churn.output.isEmpty }
+            _ = Wait.blockingUntil(timeout: 10) { !churn.output.isEmpty }
             kill(churn.process.processIdentifier, SIGKILL)
             churn.process.waitUntilExit()
             followersKilled += 1
@@ -30,7 +30,7 @@ import UnitopTesting
         #expect(followersKilled >= 2, "viewers churned while the flood ran: \(followersKilled)")
         #expect(try h.instance("n1")?.state == .exited)
 
-        #expect(Wait.until(timeout: Stress.floodSeconds) { !rawFollower.process.isRunning && !cleanFollower.process.isRunning },
+        #expect(Wait.blockingUntil(timeout: Stress.floodSeconds) { !rawFollower.process.isRunning && !cleanFollower.process.isRunning },
                 "followers end with the guest")
         let followerProblem = floodProblem(Array(rawFollower.output.utf8), expectedBytes: total)
         #expect(followerProblem == nil, "raw follower")
@@ -60,7 +60,7 @@ import UnitopTesting
         #expect(kill(monitor, SIGSTOP) == 0)
         defer { kill(monitor, SIGCONT) }
         let stalledAt = try h.unitop(["logs", "st1", "--raw"]).stdoutBytes.count
-        _ = Wait.until(timeout: 4) { false }  // the stall itself is what is being tested
+        _ = Wait.blockingUntil(timeout: 4) { false }  // the stall itself is what is being tested
         let stillAt = try h.unitop(["logs", "st1", "--raw"]).stdoutBytes.count
         #expect(stillAt == stalledAt, "nothing is logged while the monitor is stopped")
         #expect(kill(monitor, SIGCONT) == 0)
@@ -102,7 +102,7 @@ import UnitopTesting
             }
         }
         #expect(names.allSatisfy { winners[$0] == 1 }, "one winner per name: \(winners)")
-        let up = Wait.until(timeout: 120, interval: 0.5) { (try? h.instances().filter { $0.state == .running }.count) == n }
+        let up = Wait.blockingUntil(timeout: 120, interval: 0.5) { (try? h.instances().filter { $0.state == .running }.count) == n }
         let all = try h.instances()
         #expect(up, "\(all.filter { $0.state == .running }.count) of \(n) running")
         #expect(Set(all.map(\.name)) == Set(names) && all.count == n)
@@ -113,8 +113,8 @@ import UnitopTesting
         for p in stoppers { p.waitUntilExit() }
         #expect(stoppers.allSatisfy { $0.terminationStatus == 0 }, "\(stoppers.map(\.terminationStatus))")
         #expect(try h.instances().allSatisfy { $0.state == .stopped })
-        #expect(Wait.until(timeout: 15) { pids.allSatisfy { !processIsAlive($0) } }, "no QEMU left")
-        #expect(Wait.until(timeout: 15) { h.leftoverProcesses().isEmpty }, "no monitor left: \(h.leftoverProcesses())")
+        #expect(Wait.blockingUntil(timeout: 15) { pids.allSatisfy { !processIsAlive($0) } }, "no QEMU left")
+        #expect(Wait.blockingUntil(timeout: 15) { h.leftoverProcesses().isEmpty }, "no monitor left: \(h.leftoverProcesses())")
     }
 
     @Test func startStopCyclesLeaveNoProcessSocketOrDirectory() throws {
@@ -138,7 +138,7 @@ import UnitopTesting
         #expect(dirs.isEmpty, "state directories left: \(dirs)")
         let sockets = (try? FileManager.default.contentsOfDirectory(atPath: h.runtimeDirectory)) ?? []
         #expect(sockets.isEmpty, "sockets left: \(sockets)")
-        #expect(Wait.until(timeout: 15) { h.leftoverProcesses().isEmpty }, "processes left: \(h.leftoverProcesses())")
+        #expect(Wait.blockingUntil(timeout: 15) { h.leftoverProcesses().isEmpty }, "processes left: \(h.leftoverProcesses())")
         print("reliability: \(cycles) start/stop cycles")
     }
 }

@@ -12,7 +12,7 @@ import UnitopTesting
         // A state directory unitop creates itself.
         let state = h.home.root + "/fresh/state"
         try h.start("hello", name: "p1", extra: ["--state-dir", state])
-        #expect(try Wait.until(timeout: 30) { try h.unitop(["logs", "p1", "--state-dir", state]).stdout.contains("heartbeat 1") })
+        #expect(try Wait.blockingUntil(timeout: 30) { try h.unitop(["logs", "p1", "--state-dir", state]).stdout.contains("heartbeat 1") })
         let runtime = UnitopPaths.resolve(environment: h.home.environment, stateDirectory: state).runtimeDirectory
         let dir = state + "/instances/p1"
         for d in [state, state + "/instances", dir, runtime] {
@@ -110,7 +110,7 @@ import UnitopTesting
         var quit = false
         for _ in 0..<3 where !quit {
             try tmux.sendKeys("q")
-            quit = Wait.until(timeout: 20) { tmux.paneDead }
+            quit = Wait.blockingUntil(timeout: 20) { tmux.paneDead }
         }
         #expect(quit, "the TUI quits: \(quit ? "" : processDiagnosis(tuiPid))")
         let after = try #require(try h.instance("rt1"))

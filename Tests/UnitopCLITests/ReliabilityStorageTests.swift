@@ -78,7 +78,7 @@ import UnitopTesting
         let attached = try BackgroundUnitop(
             ["run", Fixtures.path("flood"), "--name", "r1", "--accel", "tcg", "--append", "bytes=\(total)"], harness: h)
         defer { attached.stop() }
-        #expect(Wait.until(timeout: Stress.floodSeconds) { !attached.process.isRunning }, "the attached run ends with the guest")
+        #expect(Wait.blockingUntil(timeout: Stress.floodSeconds) { !attached.process.isRunning }, "the attached run ends with the guest")
         #expect(try h.instance("r1")?.state == .exited)
 
         let dir = h.instanceDirectory("r1")
