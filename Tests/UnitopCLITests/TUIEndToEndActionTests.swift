@@ -16,7 +16,8 @@ extension TUIEndToEnd {
             #expect(s.waitFor { $0.contains { $0.hasPrefix(" hello") } }, "hello listed: \(s.screen)")
             try s.tmux?.sendText("/hello")
             try s.tmux?.sendKeys("Enter")
-            #expect(s.waitFor { lines in lines.filter { $0.hasPrefix(" ") && $0.contains(".elf") }.count == 1 }, "filtered to hello: \(s.screen)")
+            #expect(s.waitFor { lines in lines.contains { $0.hasPrefix(" hello ") } && !lines.contains { $0.hasPrefix(" idle ") } },
+                    "filtered to hello: \(s.screen)")
             try s.tmux?.sendKeys("s")
             #expect(s.waitFor("Start hello"), "start form: \(s.screen)")
             #expect(s.waitFor { $0.contains { $0.contains("Name") && $0.contains("hello_") } }, "derived name in the form: \(s.screen)")
@@ -101,7 +102,7 @@ extension TUIEndToEnd {
             try s.start("hello", name: "r1")
             try s.open(arguments: ["--readonly"])
             #expect(s.waitForRow("r1", containing: "running"), "\(s.screen)")
-            let lines = try #require(try s.tmux?.capture())
+            let lines = try s.capture()
             let bar = try #require(lines.last)
             #expect(lines.first?.contains("[read-only]") == true, "header: \(lines.first ?? "")")
             #expect(bar.contains("console") && bar.contains("details") && bar.contains("quit"), "status bar: \(bar)")

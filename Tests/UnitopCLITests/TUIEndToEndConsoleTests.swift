@@ -15,7 +15,7 @@ extension TUIEndToEnd {
             #expect(s.waitForRow("h1", containing: "running"), "\(s.screen)")
             #expect(s.waitForRow("e1", containing: "exited 3"), "\(s.screen)")
             #expect(s.waitForRow("p1", containing: "crashed"), "\(s.screen)")
-            let lines = try #require(try s.tmux?.capture())
+            let lines = try s.capture()
             #expect(TUISession.row("h1", in: lines)?.contains("hello") == true, "image column: \(lines)")
             #expect(lines.first?.contains("1 running") == true, "header counts: \(lines.first ?? "")")
             #expect(lines.first?.contains("1 exited") == true && lines.first?.contains("1 crashed") == true)
@@ -31,10 +31,10 @@ extension TUIEndToEnd {
             try s.tmux?.sendKeys("Enter")
             #expect(s.waitFor { $0.first?.contains("console: h1 ") == true && $0.last?.contains("Esc back") == true },
                     "full-screen console: \(s.screen)")
-            let first = try #require(TUISession.heartbeats(in: try #require(try s.tmux?.capture())).max(), "\(s.screen)")
+            let first = try #require(TUISession.heartbeats(in: try s.capture()).max(), "\(s.screen)")
             #expect(s.waitFor(timeout: TUISession.slow) { TUISession.heartbeats(in: $0).contains(first + 1) },
                     "heartbeat \(first) then \(first + 1): \(s.screen)")
-            #expect(TUISession.consoleTitle(in: try #require(try s.tmux?.capture()))?.contains("following") == true)
+            #expect(TUISession.consoleTitle(in: try s.capture())?.contains("following") == true)
             // The boot banner is the console's first line: scrolling to the oldest line shows it.
             try s.tmux?.sendKeys("g")
             #expect(s.waitFor("unitop-fixture hello booted"), "\(s.screen)")
@@ -65,7 +65,7 @@ extension TUIEndToEnd {
             let s = try TUISession(); defer { s.close() }
             // 10 heartbeats a second: "heartbeat 3" and "heartbeat 30"…"39" within a few seconds.
             try s.start("hello", name: "h1", extra: ["--append", "heartbeat_ms=100"])
-            #expect(try s.h.waitForLog("h1", contains: "heartbeat 40\r", timeout: TUISession.slow))
+            #expect(try s.h.waitForLog("h1", contains: "heartbeat 40", timeout: TUISession.slow))
             try s.open(height: 16)
             #expect(s.waitForRow("h1", containing: "running"), "\(s.screen)")
             try s.tmux?.sendKeys("Enter")

@@ -54,6 +54,12 @@ final class TUISession: @unchecked Sendable {
         return t
     }
 
+    /// The visible screen as lines.
+    func capture() throws -> [String] {
+        guard let tmux else { throw TmuxError.unexpectedOutput("the UI is not open") }
+        return try tmux.capture()
+    }
+
     /// The current screen (for failure messages).
     var screen: String { (try? tmux?.screen()) ?? "(no tmux)" }
 
