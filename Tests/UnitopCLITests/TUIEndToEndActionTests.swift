@@ -81,6 +81,8 @@ extension TUIEndToEnd {
             try t1.sendKeys("q")
             #expect(Wait.until(timeout: TUISession.quick) { t1.paneDead }, "q quits: \(s.screen)")
             #expect(t1.paneDeadStatus == 0)
+            let modes = try t1.modes()
+            #expect(!modes.alternateScreen && modes.cursorVisible && !modes.mouseAny && !modes.keypad, "terminal restored: \(modes)")
             let ps = try s.running()
             #expect(Set(ps.filter { $0.state == .running }.map(\.name)) == ["q1", "q2"], "still running: \(ps.map { ($0.name, $0.state) })")
             // A new UI finds both again, with the console history from boot.
