@@ -63,9 +63,10 @@ extension TUIEndToEnd {
 
         @Test func searchCountsMatchesAndMovesBetweenThem() throws {
             let s = try TUISession(); defer { s.close() }
-            // 10 heartbeats a second: "heartbeat 3" and "heartbeat 30"…"39" within a few seconds.
+            // 10 heartbeats a second: "heartbeat 3" and "heartbeat 30"…"39" within a few seconds; wait for 60 so
+            // the newest match is not clamped to the bottom of the view (positions compare exactly).
             try s.start("hello", name: "h1", extra: ["--append", "heartbeat_ms=100"])
-            #expect(try s.h.waitForLog("h1", contains: "heartbeat 40", timeout: TUISession.slow))
+            #expect(try s.h.waitForLog("h1", contains: "heartbeat 60", timeout: TUISession.slow))
             try s.open(height: 16)
             #expect(s.waitForRow("h1", containing: "running"), "\(s.screen)")
             try s.tmux?.sendKeys("Enter")

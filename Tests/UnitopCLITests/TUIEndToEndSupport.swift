@@ -42,11 +42,17 @@ final class TUISession: @unchecked Sendable {
 
     /// Starts the TUI (`unitop ARGUMENTS`) in a new tmux server (killing the previous one) and waits
     /// for its first full frame (the status bar).
+    /// With `underShell`, a shell runs the UI, prints `EXITED <status>` when it ends and stays (so the pane
+    /// shows what the terminal looks like afterwards, and the shell, not tmux, reaps the UI).
     @discardableResult
-    func open(width: Int = 130, height: Int = 32, arguments: [String] = [], waitForFrame: Bool = true) throws -> Tmux {
+    func open(width: Int = 130, height: Int = 32, arguments: [String] = [], waitForFrame: Bool = true,
+              underShell: Bool = false) throws -> Tmux {
         tmux?.kill()
-        let t = try Tmux(width: width, height: height, command: [Fixtures.unitopBinary] + arguments,
-                         environment: environment, unset: ["NO_COLOR"])
+        var command = [Fixtures.unitopBinary] + arguments
+        if underShell {
+            command = ["sh", "-c", command.map(Tmux.shellQuote).joined(separator: " ") + "; echo EXITED $?; exec cat"]
+        }
+        let t = try Tmux(width: width, height: height, command: command, environment: environment, unset: ["NO_COLOR"])
         tmux = t
         if waitForFrame {
             try #require(t.waitFor("? help", timeout: Self.quick), "no first frame:\n\(screen)")
