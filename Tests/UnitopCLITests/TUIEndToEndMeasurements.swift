@@ -65,7 +65,6 @@ extension TUIEndToEnd {
               bytes written to the pane while idle: \(bytes) (\(String(format: "%.1f", Double(bytes) / wall)) B/s)
             """
             print(report)
-            try? report.write(toFile: "/tmp/unitop-tui-measurements.txt", atomically: true, encoding: .utf8)
         }
     }
 }
