@@ -109,7 +109,9 @@ enum InstancesTableView {
         case .crashed:
             return "\(sym.crashed) crashed" + (inst.exitReason.map { ": \($0)" } ?? "")
         case .stopped:
-            return "\(sym.exited) stopped" + (inst.exitReason.map { ": \($0)" } ?? "")
+            // Backends word their reasons "stopped (ACPI powerdown)": don't say "stopped: stopped (…)".
+            guard let r = inst.exitReason, !r.isEmpty else { return "\(sym.exited) stopped" }
+            return "\(sym.exited) " + (r.hasPrefix("stopped") ? r : "stopped: \(r)")
         default:
             return "\(sym.symbol(for: inst.state)) \(inst.state.rawValue)"
         }
