@@ -33,9 +33,10 @@ public struct QEMUSettings: Sendable, Equatable {
 }
 
 extension Config {
-    /// Loads `path` (stub; the config work replaces it). A missing file gives the defaults unless
-    /// `mustExist`; a malformed one throws ``UnitopError/config(path:line:message:)``.
+    /// Loads `path` (see ``ConfigLoader`` for the format). A missing file gives the defaults unless
+    /// `mustExist`; a malformed one throws ``UnitopError/config(path:line:message:)`` naming the
+    /// file, the line where known, and the problem. Files over 1 MiB are refused.
     public static func load(path: String, mustExist: Bool = false) throws(UnitopError) -> Config {
-        Config()
+        try ConfigLoader.load(path: path, mustExist: mustExist)
     }
 }

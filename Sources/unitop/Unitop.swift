@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Models
 
 /// The `unitop` command: the TUI by default, and one subcommand per action.
@@ -7,12 +8,57 @@ struct Unitop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unitop",
         abstract: "A terminal UI and CLI for unikernels on QEMU and libvirt.",
+        discussion: """
+            Without a subcommand, unitop starts the interactive UI.
+
+            Global options, accepted before or after the subcommand:
+              --backend qemu|libvirt   backend (default: from config, else qemu)
+              --connect URI            libvirt URI (also LIBVIRT_DEFAULT_URI)
+              --state-dir DIR          state directory (also UNITOP_HOME)
+              --config FILE            config file (must exist when given)
+              --readonly               refuse every action that changes an instance
+              --theme NAME             TUI theme
+              --log-level LEVEL        level of $STATE/unitop.log
+
+            Exit status: 0 done, 1 failed (one line on stderr says what and why), 2 usage error;
+            'unitop run' without --detach exits with the guest's exit code.
+            Shell completions: unitop --generate-completion-script bash|zsh|fish
+            """,
         version: "0.1.0",
-        subcommands: [],
-        defaultSubcommand: nil
+        subcommands: [
+            TUICommand.self, ImagesCommand.self, PsCommand.self, RunCommand.self, StopCommand.self,
+            KillCommand.self, PauseCommand.self, ResumeCommand.self, RestartCommand.self, RmCommand.self,
+            LogsCommand.self, ConsoleCommand.self, InspectCommand.self,
+        ],
+        defaultSubcommand: TUICommand.self
     )
 
-    func run() async throws {
-        print("unitop: not implemented yet")
+    /// Subcommand names, for ``GlobalArgumentOrder``.
+    static var subcommandNames: Set<String> {
+        Set(configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"])
+    }
+
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        let arguments = GlobalArgumentOrder.reorder(
+            Array(CommandLine.arguments.dropFirst()), subcommands: subcommandNames, defaultSubcommand: "tui")
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            CLIError.exitForParseError(error)
+        }
+        do {
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            StandardStream.output.flush()
+            CLIError.exitForRunError(error)
+        }
+        StandardStream.output.flush()
+        Foundation.exit(0)  // also ends a stdin reader thread still blocked in read(2)
     }
 }

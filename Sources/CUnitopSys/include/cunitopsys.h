@@ -1,7 +1,65 @@
 #ifndef CUNITOPSYS_H
 #define CUNITOPSYS_H
 #include <sys/types.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/file.h>
+#include <signal.h>
+#include <poll.h>
 
-/* Placeholder; the QEMU backend adds its process helpers here. */
-int unitop_sys_version(void);
+/* Process and socket helpers for the QEMU backend and its per-instance monitor.
+ * Everything between fork() and exec() is async-signal-safe. */
+
+/** Child process setup flags for unitop_spawn. */
+enum {
+    /** Child gets SIGKILL when the spawning thread's process dies (prctl PR_SET_PDEATHSIG). */
+    UNITOP_SPAWN_PDEATHSIG = 1,
+    /** Child runs in its own session, detached by a double fork (never becomes our zombie). */
+    UNITOP_SPAWN_DETACH = 2,
+};
+
+/**
+ * Starts `file` (PATH searched when it has no '/') with `argv` (NULL-terminated).
+ * The child's stdin/stdout/stderr become in_fd/out_fd/err_fd (-1: /dev/null) and, when
+ * extra_fd >= 0, fd 3 becomes extra_fd; every other descriptor is closed, signal
+ * dispositions and mask are reset. On success returns 0 and stores the process id in
+ * *pid_out (for DETACH: the detached grandchild's pid). On failure returns an errno value
+ * (exec failures in the child are reported too).
+ */
+int unitop_spawn(const char *file, char *const argv[], int in_fd, int out_fd, int err_fd,
+                 int extra_fd, int flags, pid_t *pid_out);
+
+/** A listening Unix stream socket at path (mode 0600, unlinking a stale file first).
+ *  Returns the fd (non-blocking, close-on-exec) or -errno (-ENAMETOOLONG for long paths). */
+int unitop_unix_listen(const char *path, int backlog);
+
+/** Connects a Unix stream socket to path (blocking, close-on-exec). Returns fd or -errno. */
+int unitop_unix_connect(const char *path);
+
+/** The longest Unix socket path accepted (sun_path size minus the terminating NUL). */
+int unitop_unix_path_max(void);
+
+/** Blocks SIGCHLD, SIGTERM, SIGINT and SIGHUP in this thread and returns a signalfd for them
+ *  (non-blocking, close-on-exec), or -errno. SIGPIPE is ignored. */
+int unitop_signalfd_open(void);
+
+/** Reads one pending signal number from a signalfd; 0 when none, -errno on error. */
+int unitop_signalfd_read(int fd);
+
+/** Ignores SIGPIPE (writes to closed sockets return EPIPE instead). */
+void unitop_ignore_sigpipe(void);
+
+/** A connected AF_UNIX stream socket pair, both ends close-on-exec. Returns 0 or -errno. */
+int unitop_socketpair(int sv[2]);
+
+/** Accepts a connection (non-blocking, close-on-exec). Returns fd or -errno. */
+int unitop_accept(int listen_fd);
+
+/** A pidfd for pid (readable once the process has exited), close-on-exec; -errno on failure. */
+int unitop_pidfd_open(pid_t pid);
+
+/** A pipe with both ends close-on-exec; 0 or -errno. */
+int unitop_pipe(int fds[2]);
+
 #endif

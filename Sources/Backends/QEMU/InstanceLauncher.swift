@@ -1,0 +1,156 @@
+import CUnitopSys
+import Foundation
+import Models
+import QEMUMonitor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Creates an instance directory and starts its `unitop-monitor`, waiting for the monitor's
+/// report: QEMU running, or QEMU's own error message (then nothing is left behind).
+struct InstanceLauncher: Sendable {
+    let paths: UnitopPaths
+    let config: Config
+    let reader: InstanceReader
+
+    func launch(_ spec: LaunchSpec) throws {
+        try InstanceName.validate(spec.name)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: spec.imagePath, isDirectory: &isDir), !isDir.boolValue else {
+            throw UnitopError.imageNotFound(spec.imagePath)
+        }
+        guard spec.memoryMiB >= 1, spec.memoryMiB <= MemorySize.maxMiB else {
+            throw UnitopError.invalidArgument("memory must be between 1 MiB and 1 TiB")
+        }
+        guard spec.cpus >= 1, spec.cpus <= 512 else { throw UnitopError.invalidArgument("cpus must be between 1 and 512") }
+        let files = reader.files(spec.name)
+        try files.checkSocketPaths()
+        let monitor = try MonitorLocator.find()
+        do {
+            try FileIO.makeDirectory(reader.instancesDirectory)
+            try FileIO.makeDirectory(paths.runtimeDirectory)
+        } catch {
+            throw UnitopError.io(path: paths.stateDirectory, message: "\(error)")
+        }
+        let binary = config.qemu.binary
+        let accel = resolveAccel(spec.accel == .auto ? config.qemu.accel : spec.accel, binary: binary)
+        let machine = spec.machine.isEmpty ? config.qemu.machine : spec.machine
+        let cpu = QEMUCommandLine.cpuModel(spec: spec, config: config.qemu, accel: accel)
+        var resolved = spec
+        resolved.machine = machine
+        let argv = QEMUCommandLine.argv(spec: resolved, binary: binary, accel: accel, machine: machine, cpuModel: cpu, files: files)
+        let record = InstanceRecord(spec: resolved, image: spec.imagePath, argv: argv, accel: accel, machine: machine,
+                                    createdAt: Date(), consoleLogMaxBytes: config.consoleLogMaxBytes,
+                                    runtimeDirectory: paths.runtimeDirectory)
+
+        try StateLock.withLock(stateDirectory: paths.stateDirectory) {
+            guard mkdir(files.directory, 0o700) == 0 else {
+                if errno == EEXIST { throw UnitopError.instanceExists(spec.name) }
+                throw UnitopError.io(path: files.directory, message: String(cString: strerror(errno)))
+            }
+            do { try FileIO.writeJSON(record, files.spec) } catch {
+                try? FileManager.default.removeItem(atPath: files.directory)
+                throw UnitopError.io(path: files.spec, message: "\(error)")
+            }
+        }
+        do {
+            try spawnMonitor(monitor, files: files)
+        } catch {
+            removeInstance(files)
+            if let e = error as? UnitopError { throw e }
+            throw UnitopError.launchFailed(name: spec.name, message: "\(error)")
+        }
+    }
+
+    func resolveAccel(_ a: Accel, binary: String) -> String {
+        switch a {
+        case .kvm: return "kvm"
+        case .tcg: return "tcg"
+        case .auto: return KVMProbe.kvmUsable(binary: binary, runtimeDirectory: paths.runtimeDirectory) ? "kvm" : "tcg"
+        }
+    }
+
+    /// Starts the detached monitor and reads its one-line report.
+    func spawnMonitor(_ monitor: String, files: InstanceFiles) throws {
+        var pipeFds: [Int32] = [-1, -1]
+        guard unitop_pipe(&pipeFds) == 0 else { throw UnitopError.failed("cannot create a pipe") }
+        let logFd = open(files.monitorLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        var cargs: [UnsafeMutablePointer<CChar>?] = [strdup(monitor), strdup(files.directory), nil]
+        defer { for p in cargs { free(p) } }
+        var pid: pid_t = 0
+        let rc = unitop_spawn(monitor, &cargs, -1, logFd, logFd, pipeFds[1], Int32(UNITOP_SPAWN_DETACH), &pid)
+        close(pipeFds[1])
+        if logFd >= 0 { close(logFd) }
+        defer { close(pipeFds[0]) }
+        guard rc == 0 else {
+            throw UnitopError.launchFailed(name: files.name, message: "cannot run \(monitor): \(String(cString: strerror(rc)))")
+        }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while out.count < QEMUBackend.maxReportBytes {
+            let n = buf.withUnsafeMutableBytes { read(pipeFds[0], $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out.append(contentsOf: buf[0..<n])
+            if out.contains(0x0A) { break }
+        }
+        let line = out.split(separator: 0x0A).first.map(Array.init) ?? []
+        guard let reply = try? JSONCoding.decoder().decode(ControlReply.self, from: Data(line)) else {
+            let log = String(decoding: FileIO.readSmall(files.monitorLog, limit: 4096) ?? [], as: UTF8.self)
+            throw UnitopError.launchFailed(name: files.name, message: "the monitor exited without reporting"
+                + (log.isEmpty ? "" : ": " + log.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        guard reply.ok else {
+            throw UnitopError.launchFailed(name: files.name, message: reply.error ?? "QEMU failed to start")
+        }
+    }
+
+    func removeInstance(_ files: InstanceFiles) {
+        try? StateLock.withLock(stateDirectory: paths.stateDirectory) {
+            try? FileManager.default.removeItem(atPath: files.directory)
+        }
+        for s in files.sockets { unlink(s) }
+    }
+}
+
+/// An exclusive `flock` on `$STATE/lock`, serialising instance creation and removal across
+/// unitop processes.
+enum StateLock {
+    static func withLock<T>(stateDirectory: String, _ body: () throws -> T) throws -> T {
+        try? FileIO.makeDirectory(stateDirectory)
+        let path = stateDirectory + "/lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw UnitopError.io(path: path, message: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR { throw UnitopError.io(path: path, message: String(cString: strerror(errno))) }
+        }
+        defer { _ = flock(fd, LOCK_UN) }
+        return try body()
+    }
+}
+
+/// Finds the `unitop-monitor` executable: `UNITOP_MONITOR_BIN`, else next to the running
+/// executable, else on `PATH`.
+enum MonitorLocator {
+    static func find(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if let p = environment["UNITOP_MONITOR_BIN"], !p.isEmpty {
+            guard access(p, X_OK) == 0 else { throw UnitopError.failed("UNITOP_MONITOR_BIN=\(p) is not executable") }
+            return p
+        }
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var dir = (exe as NSString).deletingLastPathComponent
+            // In `swift test` the executable is inside a .xctest bundle under .build/debug.
+            for _ in 0..<4 {
+                let candidate = dir + "/unitop-monitor"
+                if access(candidate, X_OK) == 0 { return candidate }
+                dir = (dir as NSString).deletingLastPathComponent
+            }
+        }
+        for d in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(d)/unitop-monitor"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        throw UnitopError.failed("cannot find the unitop-monitor executable (install it next to unitop or set UNITOP_MONITOR_BIN)")
+    }
+}

@@ -1,0 +1,236 @@
+/// A streaming sanitizer for guest console output: the security boundary between guest bytes and
+/// the user's terminal.
+///
+/// It keeps printable text (as valid UTF-8), LF, CR, HT and SGR colour/attribute sequences
+/// (re-emitted in a normalized form, see ``SGRNormalizer``), and drops everything else: OSC
+/// (titles, clipboard, hyperlinks), DCS, SOS, PM and APC strings, every other escape and control
+/// sequence (RIS, cursor movement, screen and mouse modes, queries), the other C0 controls and C1
+/// controls. Invalid UTF-8 becomes U+FFFD per maximal subpart; raw bytes 0x80-0x9F are never
+/// interpreted as 8-bit controls. All limits are in ``ConsoleLimits``.
+///
+/// The parser is table driven (``ConsoleParserTable``) and a value: its state is carried between
+/// calls, so a sequence or a UTF-8 character split across chunks gives the same output as the
+/// same bytes in one chunk.
+public struct ConsoleSanitizer: Sendable {
+    var state: ConsoleParserState = .ground
+    var utf8 = UTF8Repair()
+    /// Bytes of the current escape/control sequence (limit ``ConsoleLimits/maxControlSequenceLength``).
+    var sequenceLength = 0
+    /// Bytes of the current string (limit ``ConsoleLimits/maxStringLength``).
+    var stringLength = 0
+    var intermediates = 0
+    var privateMarker = false
+    var parameters: [UInt16] = []
+    /// Bit k set: parameter k was introduced by ':' (a sub-parameter).
+    var subParameterMask: UInt32 = 0
+    var currentParameter: UInt32 = 0
+
+    /// A sanitizer in the ground (text) state.
+    public init() {
+        parameters.reserveCapacity(ConsoleLimits.maxParameters)
+    }
+
+    /// Sanitizes `input`, appending the result to `output`. State carries over to the next call.
+    public mutating func sanitize(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        guard !input.isEmpty else { return }
+        output.reserveCapacity(output.count + input.count + 16)
+        ConsoleParserTable.byteClasses.withUnsafeBufferPointer { classes in
+            ConsoleParserTable.transitions.withUnsafeBufferPointer { transitions in
+                run(input, classes: classes, transitions: transitions, into: &output)
+            }
+        }
+    }
+
+    /// Sanitizes `input`, appending the result to `output`.
+    public mutating func sanitize(_ input: [UInt8], into output: inout [UInt8]) {
+        input.withUnsafeBytes { sanitize($0, into: &output) }
+    }
+
+    /// Sanitizes `input` and returns the result.
+    public mutating func sanitize(_ input: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        sanitize(input, into: &output)
+        return output
+    }
+
+    /// Ends the stream: a dangling partial UTF-8 character becomes U+FFFD, an unfinished escape
+    /// sequence or string is dropped, and the sanitizer is back in its initial state.
+    public mutating func finish(into output: inout [UInt8]) {
+        utf8.flush(into: &output)
+        state = .ground
+        sequenceLength = 0
+        stringLength = 0
+    }
+
+    /// Sanitizes one complete byte string (a fresh sanitizer, finished at the end).
+    public static func sanitize(_ input: [UInt8]) -> [UInt8] {
+        var sanitizer = ConsoleSanitizer()
+        var output = sanitizer.sanitize(input)
+        sanitizer.finish(into: &output)
+        return output
+    }
+
+    // MARK: - The machine
+
+    private mutating func run(
+        _ input: UnsafeRawBufferPointer, classes: UnsafeBufferPointer<UInt8>,
+        transitions: UnsafeBufferPointer<UInt16>, into output: inout [UInt8]
+    ) {
+        let n = input.count
+        var i = 0
+        while i < n {
+            switch state {
+            case .ground:
+                if utf8.isPending {
+                    if utf8.continue(input[i], into: &output) { i += 1 }
+                    continue
+                }
+                // Fast path: a run of printable ASCII, HT/LF/CR and complete valid characters is
+                // copied in bulk.
+                let start = i
+                while i < n {
+                    if i + 8 <= n && ConsoleText.isPrintableASCII(input.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                        i += 8
+                        continue
+                    }
+                    let byte = input[i]
+                    if byte &- 0x20 < 0x5F || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                        i += 1
+                        continue
+                    }
+                    if byte >= 0xC2 {
+                        let length = UTF8Repair.completeLength(input, at: i)
+                        if length > 0 { i += length; continue }
+                    }
+                    break
+                }
+                if i > start {
+                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[start..<i]))
+                }
+                guard i < n else { return }
+                let byte = input[i]
+                i += 1
+                if byte == 0x1B {
+                    enterEscape()
+                } else if byte >= 0x80 {
+                    utf8.start(byte, into: &output)
+                }  // other C0 controls and DEL: dropped
+            case .string:
+                // Fast path: skip string bytes up to a terminator or the limit.
+                let end = min(n, i + (ConsoleLimits.maxStringLength - stringLength))
+                let start = i
+                while i < end {
+                    let byte = input[i]
+                    if byte == 0x1B || byte == 0x07 || byte == 0x18 || byte == 0x1A { break }
+                    i += 1
+                }
+                stringLength += i - start
+                if stringLength >= ConsoleLimits.maxStringLength {
+                    state = .ground  // abandoned: what follows is handled as text
+                    continue
+                }
+                if i < n { step(input[i], &i, classes: classes, transitions: transitions, into: &output) }
+            case .csiParam:
+                // Fast path: parameter digits and separators.
+                let start = i
+                while i < n {
+                    let byte = input[i]
+                    if byte &- 0x30 < 10 {
+                        currentParameter = min(currentParameter &* 10 &+ UInt32(byte &- 0x30),
+                                               UInt32(ConsoleLimits.maxParameterValue))
+                    } else if byte == 0x3B {
+                        pushParameter()
+                    } else {
+                        break
+                    }
+                    i += 1
+                }
+                sequenceLength += i - start
+                if sequenceLength > ConsoleLimits.maxControlSequenceLength {
+                    state = .ground  // abandoned
+                    continue
+                }
+                if i < n { step(input[i], &i, classes: classes, transitions: transitions, into: &output) }
+            default:
+                step(input[i], &i, classes: classes, transitions: transitions, into: &output)
+            }
+        }
+    }
+
+    @inline(__always)
+    private mutating func enterEscape() {
+        state = .escape
+        intermediates = 0
+        sequenceLength = 1
+    }
+
+    /// One table-driven transition for `byte` at `index` (advanced unless the byte is reprocessed).
+    @inline(__always)
+    private mutating func step(
+        _ byte: UInt8, _ index: inout Int, classes: UnsafeBufferPointer<UInt8>,
+        transitions: UnsafeBufferPointer<UInt16>, into output: inout [UInt8]
+    ) {
+        let entry = transitions[Int(state.rawValue) &* ConsoleByteClass.count &+ Int(classes[Int(byte)])]
+        var next = ConsoleParserState(rawValue: UInt8(truncatingIfNeeded: entry >> 8)) ?? .ground
+        index += 1
+        switch ConsoleParserAction(rawValue: UInt8(truncatingIfNeeded: entry)) ?? .ignore {
+        case .ignore:
+            break
+        case .emitControl:
+            output.append(byte)
+        case .enterEscape:
+            enterEscape()
+            return
+        case .collectIntermediate:
+            intermediates += 1
+            if intermediates > ConsoleLimits.maxIntermediates && next == .csiIntermediate { next = .csiIgnore }
+        case .enterCSI:
+            parameters.removeAll(keepingCapacity: true)
+            subParameterMask = 0
+            currentParameter = 0
+            privateMarker = false
+            intermediates = 0
+        case .parameterDigit:
+            currentParameter = min(currentParameter &* 10 &+ UInt32(byte &- 0x30),
+                                   UInt32(ConsoleLimits.maxParameterValue))
+        case .parameterSeparator:
+            pushParameter()
+        case .subParameterSeparator:
+            pushParameter()
+            if parameters.count < 32 { subParameterMask |= 1 << UInt32(parameters.count) }
+        case .privateMarker:
+            privateMarker = true
+        case .dispatchSGR:
+            if !privateMarker && intermediates == 0 {
+                pushParameter()
+                parameters.withUnsafeBufferPointer {
+                    SGRNormalizer.emit($0, subParameterMask: subParameterMask, into: &output)
+                }
+            }
+        case .enterString:
+            stringLength = 0
+        case .stringByte:
+            stringLength += 1
+            if stringLength >= ConsoleLimits.maxStringLength { next = .ground }
+        case .reprocessInGround:
+            index -= 1
+        case .reprocessInEscape:
+            index -= 1
+            enterEscape()
+            return
+        }
+        state = next
+        if next.rawValue >= ConsoleParserState.escape.rawValue && next.rawValue <= ConsoleParserState.csiIgnore.rawValue {
+            sequenceLength += 1
+            if sequenceLength > ConsoleLimits.maxControlSequenceLength { state = .ground }  // abandoned
+        }
+    }
+
+    @inline(__always)
+    private mutating func pushParameter() {
+        if parameters.count < ConsoleLimits.maxParameters {
+            parameters.append(UInt16(truncatingIfNeeded: currentParameter))
+        }
+        currentParameter = 0
+    }
+}

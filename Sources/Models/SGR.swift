@@ -1,0 +1,109 @@
+/// Re-emits the parameters of one SGR sequence (`CSI … m`) in a normalized form: only valid
+/// attributes and colours survive, sub-parameter colours (`38:2::r:g:b`) become the semicolon
+/// form, and the output is always `ESC [ p ; p … m` with plain decimal parameters.
+///
+/// Kept: 0-9, 21-29, 30-37, 39, 40-47, 49, 90-97, 100-107, `38;5;n` / `48;5;n` (n <= 255) and
+/// `38;2;r;g;b` / `48;2;r;g;b` (each <= 255), and `4:0`-`4:5` (as 24 or 4). Everything else is
+/// dropped, including the arguments of an extended colour it cannot use (`58;5;n` is dropped
+/// whole, never read as blink). An SGR with nothing valid left is not emitted; `CSI m` is `CSI 0 m`.
+enum SGRNormalizer {
+    /// Longest normalized SGR: ESC [ + 16 parameters of at most 4 digits and a separator + m.
+    static let maxOutputLength = 3 + ConsoleLimits.maxParameters * 5
+
+    static func emit(_ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32, into output: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxOutputLength + 8) { buffer in
+            let length = render(parameters, subParameterMask: subParameterMask, into: buffer)
+            if length > 0 { output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<length])) }
+        }
+    }
+
+    /// Writes the normalized SGR into `buffer` and returns its length (0: nothing valid).
+    static func render(_ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32,
+                       into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let count = parameters.count
+        var length = 0
+        func isSub(_ k: Int) -> Bool { k < 32 && subParameterMask & (1 << UInt32(k)) != 0 }
+        func put(_ value: UInt16) {
+            // Each input parameter yields at most one output parameter of <= 4 digits, except
+            // colours, which consume at least as many parameters as they emit.
+            guard length + 6 <= buffer.count else { return }
+            if length == 0 {
+                buffer[0] = 0x1B
+                buffer[1] = 0x5B
+                length = 2
+            } else {
+                buffer[length] = 0x3B
+                length += 1
+            }
+            length = writeDecimal(value, to: buffer, at: length)
+        }
+        var k = 0
+        while k < count {
+            let p = parameters[k]
+            var end = k + 1
+            while end < count && isSub(end) { end += 1 }
+            if end > k + 1 {
+                // Colon form: p:sub:sub…
+                let subs = parameters[(k + 1)..<end]
+                let first = subs[subs.startIndex]
+                switch p {
+                case 38, 48:
+                    if first == 5, subs.count >= 2, subs[k + 2] <= 255 {
+                        put(p); put(5); put(subs[k + 2])
+                    } else if first == 2, subs.count >= 4 {
+                        // 38:2:cs:r:g:b (with colour-space id) or 38:2:r:g:b.
+                        let base = subs.count >= 5 ? k + 3 : k + 2
+                        let r = parameters[base], g = parameters[base + 1], b = parameters[base + 2]
+                        if r <= 255 && g <= 255 && b <= 255 { put(p); put(2); put(r); put(g); put(b) }
+                    }
+                case 4:
+                    if first == 0 { put(24) } else if first <= 5 { put(4) }
+                default:
+                    break
+                }
+                k = end
+                continue
+            }
+            switch p {
+            case 0...9, 21...29, 30...37, 39, 40...47, 49, 90...97, 100...107:
+                put(p)
+                k += 1
+            case 38, 48, 58:
+                guard k + 1 < count else { k += 1; break }
+                let mode = parameters[k + 1]
+                if mode == 5 {
+                    if k + 2 < count && parameters[k + 2] <= 255 && p != 58 { put(p); put(5); put(parameters[k + 2]) }
+                    k = min(k + 3, count)
+                } else if mode == 2 {
+                    if k + 4 < count && p != 58 {
+                        let r = parameters[k + 2], g = parameters[k + 3], b = parameters[k + 4]
+                        if r <= 255 && g <= 255 && b <= 255 { put(p); put(2); put(r); put(g); put(b) }
+                    }
+                    k = min(k + 5, count)
+                } else {
+                    k += 2
+                }
+            default:
+                k += 1
+            }
+        }
+        guard length > 0 else { return 0 }
+        buffer[length] = 0x6D
+        return length + 1
+    }
+
+    @inline(__always)
+    static func writeDecimal(_ value: UInt16, to buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var i = start
+        let value = min(value, 9999)
+        if value >= 10 {
+            if value >= 100 {
+                if value >= 1000 { buffer[i] = 0x30 + UInt8(value / 1000); i += 1 }
+                buffer[i] = 0x30 + UInt8(value / 100 % 10); i += 1
+            }
+            buffer[i] = 0x30 + UInt8(value / 10 % 10); i += 1
+        }
+        buffer[i] = 0x30 + UInt8(value % 10)
+        return i + 1
+    }
+}

@@ -1,0 +1,92 @@
+/// Reads an image's sidecar `NAME.toml` (launch defaults) — never throws: a malformed sidecar
+/// becomes an error string (`file:line: message`) and no defaults.
+///
+/// ```toml
+/// memory = "64M"        # or an integer number of MiB
+/// cpus = 1
+/// machine = "pc"        # pc | microvm
+/// append = "console=ttyS0"
+/// description = "what this image is"
+/// ```
+/// Unknown keys are errors (they are usually typos).
+public enum SidecarLoader {
+    /// Sidecars larger than this are refused.
+    public static let maxSidecarBytes = 64 * 1024
+    /// Largest `cpus` accepted.
+    public static let maxCPUs = 256
+    /// Machine types a sidecar may ask for.
+    public static let machines: Set<String> = ["pc", "microvm"]
+    static let knownKeys: Set<String> = ["memory", "cpus", "machine", "append", "description"]
+
+    /// Where a sidecar for the image at `imagePath` may live, in order:
+    /// `<path without extension>.toml`, then `<path>.toml`.
+    public static func candidates(forImage imagePath: String) -> [String] {
+        var out: [String] = []
+        let slash = imagePath.lastIndex(of: "/").map { imagePath.index(after: $0) } ?? imagePath.startIndex
+        let fileName = imagePath[slash...]
+        if let dot = fileName.lastIndex(of: "."), dot != fileName.startIndex {
+            out.append(String(imagePath[..<dot]) + ".toml")
+        }
+        out.append(imagePath + ".toml")
+        return out
+    }
+
+    /// The sidecar of `imagePath`: `(nil, nil)` when there is none, `(defaults, nil)` when valid,
+    /// `(nil, message)` when malformed.
+    public static func load(forImage imagePath: String) -> (defaults: ImageDefaults?, error: String?) {
+        for candidate in candidates(forImage: imagePath) {
+            switch BoundedFile.read(path: candidate, limit: maxSidecarBytes) {
+            case .failure(.missing):
+                continue
+            case .failure(.notRegular(let kind)):
+                return (nil, "\(candidate): not a regular file (\(kind))")
+            case .failure(.tooLarge(let limit)):
+                return (nil, "\(candidate): larger than \(limit / 1024) KiB")
+            case .failure(.unreadable(let why)):
+                return (nil, "\(candidate): \(why)")
+            case .success(let bytes):
+                do {
+                    let text = try TOMLDocument.decodeUTF8(bytes, file: candidate)
+                    return (try parse(text, file: candidate), nil)
+                } catch {
+                    return (nil, error.description)
+                }
+            }
+        }
+        return (nil, nil)
+    }
+
+    /// Parses sidecar text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws(UnitopError) -> ImageDefaults {
+        let document = try TOMLDocument.parse(text, file: file)
+        let root = TOMLTableReader(document: document, table: document.table, path: [])
+        try root.rejectUnknownKeys(knownKeys)
+        var defaults = ImageDefaults()
+        if let v = root.value("memory") {
+            if let n = v.int {
+                guard n >= 1, n <= MemorySize.maxMiB else {
+                    throw root.fail("memory", "'memory' must be between 1 and \(MemorySize.maxMiB) MiB, not \(n)")
+                }
+                defaults.memoryMiB = n
+            } else if let s = v.string {
+                do {
+                    defaults.memoryMiB = try MemorySize.parseMiB(s)
+                } catch {
+                    throw root.fail("memory", "'memory': \(error.description)")
+                }
+            } else {
+                throw root.fail("memory", "'memory' must be a size such as \"64M\" or a number of MiB, not \(root.typeName(v))")
+            }
+        }
+        defaults.cpus = try root.int("cpus", range: 1...maxCPUs)
+        if let machine = try root.string("machine", maxBytes: 64) {
+            guard machines.contains(machine) else {
+                throw root.fail("machine", "'machine' must be one of \(machines.sorted().joined(separator: ", ")), not '\(machine)'")
+            }
+            defaults.machine = machine
+        }
+        defaults.append = try root.string("append", allowEmpty: true)
+        defaults.description = try root.string("description", allowEmpty: true)
+        return defaults
+    }
+}

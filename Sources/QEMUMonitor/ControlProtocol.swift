@@ -1,0 +1,25 @@
+import Foundation
+import Models
+
+/// A request on the monitor's control socket (`NAME.ctl`): one JSON object per line.
+public struct ControlRequest: Codable, Sendable, Equatable {
+    public enum Op: String, Codable, Sendable {
+        case status, pause, resume, restart, stop, kill, powerdown
+    }
+    public var op: Op
+    /// For `stop`: seconds to wait for the guest after the ACPI powerdown before escalating.
+    public var timeout: Double?
+
+    public init(op: Op, timeout: Double? = nil) { self.op = op; self.timeout = timeout }
+}
+
+/// The reply to a ``ControlRequest``: one JSON object per line.
+public struct ControlReply: Codable, Sendable, Equatable {
+    public var ok: Bool
+    public var error: String?
+    public var status: StatusRecord?
+
+    public init(ok: Bool, error: String? = nil, status: StatusRecord? = nil) {
+        self.ok = ok; self.error = error; self.status = status
+    }
+}

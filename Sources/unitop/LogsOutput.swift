@@ -1,0 +1,36 @@
+import Models
+
+/// How guest console bytes are turned into what reaches the user's terminal.
+///
+/// `sanitized` keeps colors (SGR) and drops every sequence that could retitle, reset, query or
+/// reprogram the terminal; `raw` passes bytes unchanged (`logs --raw`, for files and pipes).
+struct LogsOutput {
+    enum Mode { case sanitized, raw }
+
+    let mode: Mode
+    private var sanitizer: ConsoleSanitizer
+
+    init(mode: Mode) {
+        self.mode = mode
+        self.sanitizer = ConsoleSanitizer()
+    }
+
+    /// The bytes to write for one chunk of guest output (state carries across chunks).
+    mutating func transform(_ bytes: [UInt8]) -> [UInt8] {
+        switch mode {
+        case .raw: return bytes
+        case .sanitized: return sanitizer.sanitize(bytes)
+        }
+    }
+
+    /// Whatever is still held back at the end of the stream.
+    mutating func finish() -> [UInt8] {
+        switch mode {
+        case .raw: return []
+        case .sanitized:
+            var out: [UInt8] = []
+            sanitizer.finish(into: &out)
+            return out
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Models
+
+/// `unitop ps`: the instances of the selected backend.
+struct PsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ps",
+        abstract: "List instances (running, paused and starting; --all adds finished ones)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print a JSON array of instances (every field, nulls included).")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Include stopped, exited and crashed instances.")
+    var all = false
+
+    func run() async throws {
+        let context = try CLIContext(global)
+        let backend = try context.backend()
+        let instances = try await backend.instances()
+            .filter { all || !$0.state.isFinished }
+            .sorted { $0.id < $1.id }
+        if json {
+            try JSONOutput.write(instances)
+        } else {
+            StandardStream.output.write(Self.table(instances).render())
+        }
+        StandardStream.output.flush()
+    }
+
+    static func table(_ instances: [Instance], now: Date = Date()) -> TableFormatter {
+        var t = TableFormatter(headers: ["NAME", "BACKEND", "HOST", "IMAGE", "STATE", "PID", "CPUS", "MEM", "UPTIME", "BOOT", "EXIT"])
+        for i in instances {
+            let image = i.image.split(separator: "/").last.map(String.init) ?? i.image
+            var state = i.state.rawValue
+            if i.state == .stopping, let deadline = i.stopDeadline {
+                state += " \(max(0, Int(deadline.timeIntervalSince(now).rounded(.up))))s"
+            }
+            let exit: String
+            if let code = i.exitCode {
+                exit = "\(code)" + (i.state == .crashed ? i.exitReason.map { " (\($0))" } ?? "" : "")
+            } else {
+                exit = i.exitReason ?? "-"
+            }
+            t.append([
+                i.name, i.backend, i.host, image.isEmpty ? "-" : image, state,
+                i.pid.map { "\($0)" } ?? "-", "\(i.cpus)", HumanFormat.mebibytes(i.memoryMiB),
+                i.uptimeSeconds(now: now).map(HumanFormat.duration) ?? "-",
+                i.bootMillis.map(HumanFormat.millis) ?? "-", exit,
+            ])
+        }
+        return t
+    }
+}
+
+/// JSON on stdout with the shared encoder, one trailing newline.
+enum JSONOutput {
+    static func write<T: Encodable>(_ value: T, pretty: Bool = false) throws {
+        let data = try JSONCoding.encoder(pretty: pretty).encode(value)
+        StandardStream.output.write([UInt8](data) + [0x0A])
+    }
+}

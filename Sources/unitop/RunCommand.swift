@@ -1,0 +1,162 @@
+import ArgumentParser
+import Backends
+import Foundation
+import Models
+
+/// `unitop run IMAGE`: starts an instance; attaches its console unless `--detach`.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Start an instance of an image.",
+        discussion: """
+            IMAGE is a path or the name of a catalogued image (see 'unitop images'). Settings come from \
+            the flags, else the image's sidecar NAME.toml, else the config. Without --detach the console \
+            is attached (Ctrl-] detaches and leaves it running) and unitop exits with the guest's exit \
+            code: N when it exits with code N, 1 when it crashes, 0 when it is stopped.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Image path or catalogued image name.")
+    var image: String
+
+    @Option(help: "Instance name (default: the image name plus a random suffix).")
+    var name: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Guest memory, e.g. 64M or 1G.", valueName: "size"))
+    var memory: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Virtual CPUs, 1 to 64.", valueName: "n"))
+    var cpus: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel command line.", valueName: "args"))
+    var append: String?
+
+    @Option(help: ArgumentHelp("Machine type: pc or microvm.", valueName: "type"))
+    var machine: String?
+
+    @Option(help: ArgumentHelp("Accelerator: auto (KVM when it works, else TCG), kvm or tcg.", valueName: "accel"))
+    var accel: String?
+
+    @Flag(help: "Start in the background and print the instance name.")
+    var detach = false
+
+    @Flag(help: "libvirt: define a persistent domain instead of a transient one.")
+    var persist = false
+
+    func run() async throws {
+        let context = try CLIContext(global)
+        try context.requireWritable("run")
+        let flags = try parsedFlags()
+        let image = try context.catalog().resolve(self.image)
+        guard image.bootable else {
+            throw UnitopError.imageNotBootable(path: image.path, reason: image.reason ?? "unknown format")
+        }
+        let spec = try launchSpec(for: image, flags: flags, context: context)
+        let backend = try context.backend()
+        if (try? await backend.instance(named: spec.name)) != nil {
+            throw UnitopError.instanceExists(spec.name)
+        }
+        context.logger.info("run \(spec.name) from \(spec.imagePath) memory=\(spec.memoryMiB)M cpus=\(spec.cpus) accel=\(spec.accel.rawValue)")
+        let instance = try await backend.start(spec)
+
+        if detach {
+            StandardStream.output.writeNow(Array((instance.name + "\n").utf8))
+            return
+        }
+        let session = ConsoleSession(backend: backend, name: instance.name, history: .all, forwardInput: true)
+        switch try await session.run() {
+        case .detached:
+            StandardStream.error.writeLine("[detached from \(instance.name); it keeps running — reattach with: unitop console \(instance.name)]")
+        case .ended:
+            let final = try await FinalState.wait(backend: backend, name: instance.name)
+            StandardStream.error.writeLine("[\(instance.name) \(CLIError.oneLine(FinalState.summary(final)))]")
+            throw ExitCode(FinalState.exitStatus(final))
+        }
+    }
+
+    /// The explicit flags, parsed and checked before anything else happens.
+    struct Flags {
+        var name: String?
+        var memoryMiB: Int?
+        var cpus: Int?
+        var machine: String?
+        var accel: Accel?
+        var append: String?
+    }
+
+    func parsedFlags() throws -> Flags {
+        Flags(
+            name: try name.map { try InstanceName.validate($0) },
+            memoryMiB: try memory.map { try MemorySize.parseMiB($0) },
+            cpus: try cpus.map { try ArgumentValues.cpus($0) },
+            machine: try machine.map { try ArgumentValues.machine($0) },
+            accel: try accel.map { try ArgumentValues.accel($0) },
+            append: try append.map { try ArgumentValues.append($0) }
+        )
+    }
+
+    /// Flag > sidecar > config, validated.
+    func launchSpec(for image: Image, flags: Flags, context: CLIContext) throws -> LaunchSpec {
+        let sidecar = image.defaults
+        let instanceName = try InstanceName.validate(flags.name ?? InstanceName.derived(fromImage: image.name, suffix: Self.randomSuffix()))
+        var memoryMiB = 64
+        if let m = flags.memoryMiB { memoryMiB = m } else if let m = sidecar?.memoryMiB, m >= 1, m <= MemorySize.maxMiB { memoryMiB = m }
+        let cpuCount = try flags.cpus ?? ArgumentValues.checkCPUs(sidecar?.cpus ?? 1, source: "the image sidecar")
+        let machineType = flags.machine ?? sidecar?.machine ?? context.config.qemu.machine
+        let accelerator = flags.accel ?? context.config.qemu.accel
+        let commandLine = try flags.append ?? ArgumentValues.append(sidecar?.append ?? "")
+        return LaunchSpec(
+            name: instanceName, imagePath: image.path, memoryMiB: memoryMiB, cpus: cpuCount,
+            append: commandLine, machine: machineType, accel: accelerator,
+            cpuModel: context.config.qemu.cpu, persist: persist
+        )
+    }
+
+    /// Four random lowercase hex digits.
+    static func randomSuffix() -> String {
+        String(UInt16.random(in: 0...UInt16.max), radix: 16).leftPadded(to: 4)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}
+
+/// The end state of an instance after its console stream ended.
+enum FinalState {
+    /// How long to wait for the backend to record the end after the console closed.
+    static let settleSeconds = 10.0
+
+    /// Waits (bounded) until the instance is no longer active and returns it.
+    static func wait(backend: any UnikernelBackend, name: String) async throws -> Instance {
+        let deadline = Date().addingTimeInterval(settleSeconds)
+        while true {
+            let instance = try await backend.instance(named: name)
+            if !instance.state.isActive || Date() >= deadline { return instance }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+    }
+
+    /// exited N → N (capped to 255), crashed → 1, stopped → 0.
+    static func exitStatus(_ instance: Instance) -> Int32 {
+        switch instance.state {
+        case .exited: return Int32(clamping: min(max(instance.exitCode ?? 0, 0), 255))
+        case .crashed: return 1
+        case .stopped: return 0
+        default: return instance.state.isActive ? 1 : 0
+        }
+    }
+
+    static func summary(_ instance: Instance) -> String {
+        switch instance.state {
+        case .exited: return "exited with code \(instance.exitCode ?? 0)"
+        case .crashed: return "crashed" + (instance.exitReason.map { ": \($0)" } ?? "")
+        case .stopped: return "stopped" + (instance.exitReason.map { " (\($0))" } ?? "")
+        default: return "is \(instance.state.rawValue)"
+        }
+    }
+}

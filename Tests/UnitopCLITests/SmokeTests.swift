@@ -1,5 +1,0 @@
-import Testing
-
-@Test func UnitopCLITestsPlaceholder() {
-    #expect(Bool(true))
-}
