@@ -48,6 +48,8 @@ let package = Package(
         // (log from the first byte, many viewers), records the exit. Runs as `unitop-monitor`.
         .target(name: "QEMUMonitor", dependencies: ["Models", "CUnitopSys"]),
         .executableTarget(name: "unitop-monitor", dependencies: ["QEMUMonitor"]),
+        // Developer tool: draws a test pattern through the ncurses driver (the tmux tests' subject).
+        .executableTarget(name: "unitop-termcheck", dependencies: ["TUI"]),
         // The UnikernelBackend protocol and its QEMU and libvirt implementations.
         .target(
             name: "Backends",
@@ -59,7 +61,10 @@ let package = Package(
         // State, actions, reducer, views, cell grid, ncurses driver, themes.
         .target(
             name: "TUI",
-            dependencies: ["Models", "Backends", "CNCursesW", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Models", "Backends", "CNCursesW", .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
         ),
         // The executable: argument parsing and subcommands.
         .executableTarget(

@@ -36,6 +36,16 @@ public struct Grid: Sendable, Equatable {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(width, maxWidth.map { x + max(0, $0) } ?? width)
         var col = x
+        // Fast path: plain ASCII text needs no grapheme breaking.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            let base = y * width
+            for b in text.utf8 {
+                if col >= limit { break }
+                if col >= 0 { cells[base + col] = Cell(Character(Unicode.Scalar(b)), style: style) }
+                col += 1
+            }
+            return col - x
+        }
         for ch in text {
             let w = ch.terminalWidth
             if w == 0 { continue }

@@ -33,11 +33,19 @@ public struct TerminalCapabilities: Sendable, Equatable {
     public init(colors: Int, unicode: Bool) { self.colors = colors; self.unicode = unicode }
 }
 
-/// The only thing that touches a terminal. The ncurses driver is the real one; tests use an in-memory one.
+/// The only thing that touches a terminal. The ncurses driver is the real one; tests use
+/// ``InMemoryDriver``.
+///
+/// The TUI runtime calls every method from the main actor, one call at a time. `events()` is
+/// called once; the driver reads input however it likes (a thread, a dispatch source) and
+/// yields decoded keys, mouse events and resizes; the stream finishes when input ends.
 public protocol TerminalDriver: AnyObject {
     var size: (width: Int, height: Int) { get }
     var capabilities: TerminalCapabilities { get }
-    /// Shows `grid`, writing only the cells that differ from the previous frame.
+    /// Terminal input: keys, mouse (when enabled) and resizes, in order.
+    func events() -> AsyncStream<TerminalEvent>
+    /// Shows `grid`, writing only the cells that differ from the previous frame. A grid whose
+    /// size differs from the previous one is drawn in full.
     func present(_ grid: Grid)
     /// Restores the terminal (idempotent).
     func shutdown()

@@ -1,0 +1,170 @@
+import Foundation
+import Models
+
+/// The main screens.
+public enum Screen: Sendable, Equatable { case instances, images, details, console }
+
+/// Which pane of the instances screen has the keyboard.
+public enum Pane: Sendable, Equatable { case list, console }
+
+/// A backend as the UI knows it: kind and host label.
+public struct BackendRef: Sendable, Hashable, CustomStringConvertible {
+    public var kind: String
+    public var host: String
+    public init(kind: String, host: String) { self.kind = kind; self.host = host }
+    public var description: String { "\(kind):\(host)" }
+}
+
+/// A status bar message: kept until replaced.
+public struct StatusMessage: Sendable, Equatable {
+    public var text: String
+    public var isError: Bool
+    public var time: Date
+}
+
+/// A one-line text prompt at the bottom (filter or console search).
+public struct Prompt: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case filter, search }
+    public var kind: Kind
+    public var text: String
+    /// The value before editing, restored on Esc.
+    public var original: String
+}
+
+/// A yes/no question before a destructive action.
+public struct ConfirmDialog: Sendable, Equatable {
+    public var title: String
+    public var question: String
+    /// Effect to run on "yes".
+    public var effect: Effect
+}
+
+/// The start form: launch parameters with defaults from the image sidecar.
+public struct StartForm: Sendable, Equatable {
+    public enum Field: Int, CaseIterable, Sendable { case name, memory, cpus, append, backend }
+    public var imagePath: String
+    public var imageName: String
+    public var name: String
+    public var memory: String
+    public var cpus: String
+    public var append: String
+    public var machine: String
+    /// Index into ``AppState/backends``.
+    public var backendIndex: Int
+    public var field: Field = .name
+    public var error: String?
+}
+
+/// Bounded history of CPU samples for sparklines.
+public struct StatsHistory: Sendable, Equatable {
+    public static let capacity = 60
+    public private(set) var samples: [Double] = []
+    public mutating func add(_ v: Double) {
+        if samples.count >= Self.capacity { samples.removeFirst(samples.count - Self.capacity + 1) }
+        samples.append(v)
+    }
+}
+
+/// What the console view of one instance shows and where it is scrolled to.
+public struct ConsoleViewState: Sendable {
+    public var buffer: ConsoleBuffer
+    /// Stick to the newest output.
+    public var follow = true
+    /// Absolute number of the top line when not following (stable under eviction).
+    public var topLine = 0
+    /// The raw search text ("" when no search).
+    public var search = ""
+    /// Absolute line number of the current match (n/N).
+    public var currentMatch: Int?
+    /// The console stream ended (instance ended or stream failed).
+    public var ended = false
+    public init(capacity: Int) { buffer = ConsoleBuffer(capacity: capacity) }
+}
+
+/// The whole UI state: a value, changed only by ``reduce(_:_:)``.
+public struct AppState: Sendable {
+    public var instances: [InstanceID: Instance] = [:]
+    /// Instance rows shown: filtered and sorted (recomputed by the reducer when inputs change).
+    public internal(set) var rows: [InstanceID] = []
+    public var selectedID: InstanceID?
+    public var cursor = 0
+    public var listTop = 0
+
+    public var images: [Image] = []
+    public internal(set) var imageRows: [Int] = []
+    public var imageCursor = 0
+    public var imageTop = 0
+    public var imagesLoading = true
+
+    public var sortColumn: InstanceColumn = .name
+    public var sortAscending = true
+    public var instanceFilter = ""
+    public var imageFilter = ""
+    public var prompt: Prompt?
+
+    public var screen: Screen = .instances
+    /// Screen to return to from details/console.
+    public var previousScreen: Screen = .instances
+    public var focus: Pane = .list
+    public var showHelp = false
+    public var helpTop = 0
+    public var detailsTop = 0
+    public var wrap = false
+
+    public var consoles: [InstanceID: ConsoleViewState] = [:]
+    /// Consoles opened, most recently viewed last (bounded).
+    public var openConsoles: [InstanceID] = []
+    public static let maxOpenConsoles = 8
+    /// Keys go to this guest's console (interactive mode).
+    public var interactive: InstanceID?
+
+    public var confirm: ConfirmDialog?
+    public var startForm: StartForm?
+    public var status: StatusMessage?
+
+    public var stats: [InstanceID: StatsHistory] = [:]
+    public var backends: [BackendRef] = []
+    public var connections: [BackendRef: ConnectionStatus] = [:]
+    public var instancesLoaded: Set<BackendRef> = []
+
+    public var readonly = false
+    public var theme: Theme = .default
+    public var width = 80
+    public var height = 24
+    public var capabilities = TerminalCapabilities(colors: 256, unicode: true)
+    public var mouseEnabled = false
+    /// False for NO_COLOR / monochrome terminals: guest colours are dropped, attributes kept.
+    public var colorsEnabled = true
+    public var stopTimeoutSeconds: Double = 10
+    public var scrollbackLines = 10_000
+
+    /// Spinner frame counter (advanced by ticks).
+    public var tick = 0
+    /// The time of the last action that carried one (ticks); views use it for uptime/countdowns.
+    public var now = Date(timeIntervalSince1970: 0)
+    /// Bumped by the reducer whenever something visible may have changed.
+    public var revision = 0
+    public var quitting = false
+
+    public init() {}
+
+    public var symbols: Symbols { Symbols.forCapabilities(capabilities) }
+    public var selectedInstance: Instance? { selectedID.flatMap { instances[$0] } }
+    public var selectedImage: Image? {
+        guard imageRows.indices.contains(imageCursor) else { return nil }
+        return images[imageRows[imageCursor]]
+    }
+    /// The instance whose console the console pane / console screen shows.
+    public var consoleInstanceID: InstanceID? { interactive ?? selectedID }
+
+    /// How often the runtime should send ticks: fast while a spinner is visible, once a second
+    /// while uptime/countdowns are visible, never otherwise.
+    public var tickInterval: Double? {
+        let visible = rows.lazy.compactMap { self.instances[$0] }
+        if screen == .instances || screen == .details {
+            if visible.contains(where: { $0.state == .starting || $0.state == .stopping }) { return 0.125 }
+            if visible.contains(where: { $0.state.isActive }) { return 1 }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Models
+
+/// `i`: everything known about the selected instance, wrapped to the width, scrollable.
+enum DetailsView {
+    static func fields(_ inst: Instance, _ s: AppState) -> [(String, String)] {
+        let dash = s.symbols.emDash
+        func opt<T>(_ v: T?) -> String { v.map { "\($0)" } ?? dash }
+        var f: [(String, String)] = [
+            ("Name", inst.name), ("Backend", inst.backend), ("Host", inst.host), ("Image", inst.image.isEmpty ? dash : inst.image),
+            ("State", InstancesTableView.stateText(inst, s)), ("Detail", opt(inst.stateDetail)),
+            ("PID", opt(inst.pid)), ("Memory", "\(inst.memoryMiB) MiB"), ("CPUs", "\(inst.cpus)"),
+            ("Accel", opt(inst.accel)), ("Machine", opt(inst.machine)), ("Append", inst.append.map { $0.isEmpty ? "(none)" : $0 } ?? dash),
+            ("Started", inst.startedAt.map { ImagesTableView.dateFormatter.string(from: $0) } ?? dash),
+            ("Uptime", inst.state.isActive ? inst.startedAt.map { Formatting.duration(s.now.timeIntervalSince($0)) } ?? dash : dash),
+            ("Boot", inst.bootMillis.map { Formatting.millis($0) } ?? dash),
+            ("Exit code", opt(inst.exitCode)), ("Exit reason", opt(inst.exitReason)),
+        ]
+        if let st = inst.stats {
+            f.append(("CPU", String(format: "%.1f%%", st.cpuPercent)))
+            f.append(("RSS", st.rssBytes.map { Formatting.bytes($0) } ?? dash))
+        }
+        if let h = s.stats[inst.id], !h.samples.isEmpty {
+            f.append(("CPU history", Formatting.sparkline(h.samples, width: StatsHistory.capacity, sparks: s.symbols.sparks)))
+        }
+        f.append(("State dir", opt(inst.stateDirectory)))
+        f.append(("Console log", opt(inst.consoleLogPath)))
+        f.append(("Managed", inst.managed ? "yes" : "no (not created by unitop)"))
+        let cmd = inst.commandLine.map { $0.map(quote).joined(separator: " ") } ?? dash
+        f.append(("Command line", cmd))
+        return f
+    }
+
+    static func quote(_ arg: String) -> String {
+        if !arg.isEmpty, arg.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }) { return arg }
+        return "'" + arg.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// The details as display lines for `width` columns (long values wrapped under their value column).
+    static func lines(_ inst: Instance, _ s: AppState, width: Int) -> [String] {
+        let keyW = 14
+        let valueW = max(10, width - keyW - 3)
+        var out: [String] = []
+        for (k, v) in fields(inst, s) {
+            var rest = Substring(v)
+            var first = true
+            repeat {
+                var chunk = ""
+                var w = 0
+                while let ch = rest.first, w + ch.terminalWidth <= valueW { chunk.append(ch); w += ch.terminalWidth; rest = rest.dropFirst() }
+                if chunk.isEmpty, let ch = rest.first { chunk.append(ch); rest = rest.dropFirst() }
+                out.append(" " + (first ? k : "").padded(to: keyW) + "  " + chunk)
+                first = false
+            } while !rest.isEmpty
+        }
+        return out
+    }
+
+    static func draw(_ grid: inout Grid, _ s: AppState, _ layout: Layout) {
+        let t = s.theme
+        guard let inst = s.selectedInstance else {
+            grid.put(" no instance selected (Esc goes back)", x: 0, y: 2, style: t[.dim]); return
+        }
+        grid.fill(x: 0, y: 1, width: grid.width, height: 1, style: t[.tableHeader])
+        grid.put(" details: \(inst.name)  (\(inst.backend)/\(inst.host))", x: 0, y: 1, style: t[.tableHeader])
+        let all = lines(inst, s, width: grid.width)
+        let top = min(s.detailsTop, max(0, all.count - layout.tableHeight))
+        for r in 0..<layout.tableHeight {
+            guard top + r < all.count else { break }
+            let line = all[top + r]
+            grid.put(line, x: 0, y: 2 + r, style: Style())
+            grid.restyle(x: 0, y: 2 + r, width: 16, style: t[.keyHint])
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Models
+
+extension Reducer {
+    /// A name not used by any known instance: `base`, else `base-2`, `base-3`, …
+    static func uniqueName(_ base: String, in state: AppState) -> String {
+        let taken = Set(state.instances.keys.map(\.name))
+        if !taken.contains(base) { return base }
+        var stem = base
+        if let dash = base.lastIndex(of: "-"), Int(base[base.index(after: dash)...]) != nil { stem = String(base[..<dash]) }
+        for i in 2..<10_000 where !taken.contains("\(stem)-\(i)") { return "\(stem)-\(i)" }
+        return stem + "-new"
+    }
+
+    static func refuseStart(_ state: inout AppState) -> Bool {
+        if state.readonly { setMessage(&state, UnitopError.readonly(action: "start").description, error: true); return true }
+        if state.backends.isEmpty { setMessage(&state, "no backend to start instances on", error: true); return true }
+        return false
+    }
+
+    /// `s` on the images screen: the start form with the image's sidecar defaults.
+    static func startFromImage(_ state: inout AppState) -> [Effect] {
+        if refuseStart(&state) { return [] }
+        guard let image = state.selectedImage else { setMessage(&state, "no image selected", error: true); return [] }
+        guard image.bootable else {
+            setMessage(&state, "\(image.name) is not bootable: \(image.reason ?? "unknown format")", error: true); return []
+        }
+        let d = image.defaults
+        state.startForm = StartForm(
+            imagePath: image.path, imageName: image.name,
+            name: uniqueName(InstanceName.derived(fromImage: image.path, suffix: ""), in: state),
+            memory: "\(d?.memoryMiB ?? 64)M", cpus: "\(d?.cpus ?? 1)", append: d?.append ?? "",
+            machine: d?.machine ?? "pc", backendIndex: 0)
+        return []
+    }
+
+    /// `s` on the instances screen: start a new instance like the selected one (its image and settings).
+    static func startFromInstance(_ state: inout AppState) -> [Effect] {
+        if refuseStart(&state) { return [] }
+        guard let inst = state.selectedInstance else {
+            setMessage(&state, "no instance selected: press 2 and pick an image to start", error: true); return []
+        }
+        var path = inst.image
+        if !path.hasPrefix("/"), let img = state.images.first(where: { $0.name == inst.image }) { path = img.path }
+        guard !path.isEmpty else { setMessage(&state, "\(inst.name): image unknown, start it from the images view", error: true); return [] }
+        let backendIndex = state.backends.firstIndex(of: BackendRef(kind: inst.backend, host: inst.host)) ?? 0
+        state.startForm = StartForm(
+            imagePath: path, imageName: (path as String).split(separator: "/").last.map(String.init) ?? path,
+            name: uniqueName(inst.name, in: state), memory: "\(inst.memoryMiB)M", cpus: "\(inst.cpus)",
+            append: inst.append ?? "", machine: inst.machine ?? "pc", backendIndex: backendIndex)
+        return []
+    }
+
+    static func startFormKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+        guard var form = state.startForm else { return [] }
+        let fields = StartForm.Field.allCases.filter { $0 != .backend || state.backends.count > 1 }
+        let fi = fields.firstIndex(of: form.field) ?? 0
+        switch key {
+        case .escape:
+            state.startForm = nil
+            setMessage(&state, "start cancelled", error: false)
+            return []
+        case .tab, .down: form.field = fields[(fi + 1) % fields.count]
+        case .backTab, .up: form.field = fields[(fi + fields.count - 1) % fields.count]
+        case .enter:
+            return submitStartForm(&state, form)
+        case .left, .right:
+            if form.field == .backend { cycleBackend(&form, state, by: key == .left ? -1 : 1) }
+        case .character(" ") where form.field == .backend:
+            cycleBackend(&form, state, by: 1)
+        case .backspace, .control("h"):
+            edit(&form) { if !$0.isEmpty { $0.removeLast() } }
+        case .control("u"):
+            edit(&form) { $0 = "" }
+        case .character(let c):
+            guard c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { break }
+            edit(&form) { if $0.count < 1024 { $0.append(c) } }
+        default: break
+        }
+        state.startForm = form
+        return []
+    }
+
+    static func cycleBackend(_ form: inout StartForm, _ state: AppState, by delta: Int) {
+        let n = max(1, state.backends.count)
+        form.backendIndex = ((form.backendIndex + delta) % n + n) % n
+    }
+
+    static func edit(_ form: inout StartForm, _ change: (inout String) -> Void) {
+        switch form.field {
+        case .name: change(&form.name)
+        case .memory: change(&form.memory)
+        case .cpus: change(&form.cpus)
+        case .append: change(&form.append)
+        case .backend: break
+        }
+        form.error = nil
+    }
+
+    static func submitStartForm(_ state: inout AppState, _ form: StartForm) -> [Effect] {
+        var form = form
+        do {
+            let name = try InstanceName.validate(form.name.trimmingCharacters(in: .whitespaces))
+            guard state.backends.indices.contains(form.backendIndex) else { throw UnitopError.failed("no backend selected") }
+            let backend = state.backends[form.backendIndex]
+            if state.instances[InstanceID(backend: backend.kind, host: backend.host, name: name)] != nil {
+                throw UnitopError.instanceExists(name)
+            }
+            let mem = try MemorySize.parseMiB(form.memory.trimmingCharacters(in: .whitespaces))
+            guard let cpus = Int(form.cpus.trimmingCharacters(in: .whitespaces)), (1...64).contains(cpus) else {
+                throw UnitopError.invalidArgument("invalid cpus '\(form.cpus)': expected 1 to 64")
+            }
+            let spec = LaunchSpec(name: name, imagePath: form.imagePath, memoryMiB: mem, cpus: cpus,
+                                  append: form.append, machine: form.machine)
+            state.startForm = nil
+            setMessage(&state, "starting \(name) on \(backend)…", error: false)
+            return [.start(spec, backend: backend)]
+        } catch {
+            form.error = (error as? UnitopError)?.description ?? "\(error)"
+            state.startForm = form
+            return []
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// The bottom line: the most useful keys for the current screen (action keys hidden when
+/// read-only) on the left, the last message or error on the right.
+enum StatusBarView {
+    static let timeFormatter: DateFormatter = {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "HH:mm:ss"
+        return f
+    }()
+
+    static func draw(_ grid: inout Grid, _ s: AppState, _ layout: Layout) {
+        let t = s.theme
+        let y = layout.statusY
+        grid.fill(x: 0, y: y, width: grid.width, height: 1, style: Style())
+        var message: (String, Style)?
+        if let m = s.status {
+            let stamp = m.time.timeIntervalSince1970 > 0 ? timeFormatter.string(from: m.time) + " " : ""
+            message = (" " + stamp + m.text + " ", m.isError ? t[.error] : t[.message])
+        }
+        let msgWidth = message.map { min($0.0.displayWidth, grid.width * 2 / 3) } ?? 0
+        let keysRight = grid.width - msgWidth - (msgWidth > 0 ? 1 : 0)
+        if s.interactive != nil {
+            grid.put(" keys go to the guest · Ctrl-] leaves", x: 0, y: y, style: t[.dim], maxWidth: keysRight)
+        } else {
+            var x = 1
+            for (key, label) in KeyBindings.hints(for: s) {
+                let need = key.displayWidth + 1 + label.displayWidth + 2
+                if x + need > keysRight { break }
+                x += grid.put(key, x: x, y: y, style: t[.keyHint])
+                x += grid.put(" " + label + "  ", x: x, y: y, style: t[.dim])
+            }
+        }
+        if let (text, style) = message {
+            let shown = text.truncated(to: msgWidth, ellipsis: s.symbols.ellipsis)
+            grid.put(shown, x: grid.width - shown.displayWidth, y: y, style: style)
+        }
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func TUITestsPlaceholder() {
-    #expect(Bool(true))
-}
