@@ -14,9 +14,12 @@ from common import UNITOP, NotAvailable
 
 
 class TmuxUI:
+    serial = 0
+
     def __init__(self, home, width=200, height=60, args=()):
         self.home = home
-        self.socket = "unitop-bench-%d" % os.getpid()
+        TmuxUI.serial += 1
+        self.socket = "unitop-bench-%d-%d" % (os.getpid(), TmuxUI.serial)
         self.width, self.height = width, height
         self.args = list(args)
         self.pid = None
