@@ -2,6 +2,7 @@
    async-signal-safe: write(2), tcsetattr(3), alarm(2), sigaction(2), raise(3), _exit(2). */
 #include "cncursesw.h"
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,16 @@ void unitop_signals_install(int fd, unsigned grace_seconds) {
     sigaction(SIGALRM, &sa, &old_alarm);
     sa.sa_handler = on_winch;
     sigaction(SIGWINCH, &sa, &old_winch);
+    /* A parent may have started us with these blocked (the mask survives exec): unblock them. */
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < NFATAL; i++) sigaddset(&set, fatal_signals[i]);
+    for (size_t i = 0; i < NTERM; i++) sigaddset(&set, term_signals[i]);
+    sigaddset(&set, SIGALRM);
+    sigaddset(&set, SIGWINCH);
+    sigaddset(&set, SIGTSTP);
+    sigaddset(&set, SIGCONT);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     installed = 1;
 }
 
@@ -167,3 +178,18 @@ void unitop_signals_uninstall(void) {
 
 int unitop_signals_pending_termination(void) { return (int)pending_termination; }
 void unitop_signals_cancel_fallback(void) { alarm(0); }
+
+void unitop_suspend_self(void) {
+    struct sigaction dfl, old;
+    memset(&dfl, 0, sizeof(dfl));
+    sigemptyset(&dfl.sa_mask);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGTSTP, &dfl, &old);
+    sigset_t set, oldmask;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTSTP);
+    pthread_sigmask(SIG_UNBLOCK, &set, &oldmask);
+    raise(SIGTSTP);
+    pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+    sigaction(SIGTSTP, &old, NULL);
+}

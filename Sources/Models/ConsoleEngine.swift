@@ -1,10 +1,11 @@
 /// Sanitizer and scrollback together: what the TUI feeds a guest's raw console bytes into.
+/// The sanitizer hands text, controls and SGR straight to the scrollback (each byte is parsed
+/// once), with the same result as appending the sanitized bytes.
 public struct ConsoleEngine: Sendable {
     /// The sanitizer's state (carried between feeds).
     public private(set) var sanitizer = ConsoleSanitizer()
     /// The lines so far.
     public private(set) var scrollback: Scrollback
-    private var scratch: [UInt8] = []
 
     /// An engine keeping up to `scrollbackLines` lines.
     public init(scrollbackLines: Int = ConsoleLimits.defaultScrollbackLines) {
@@ -13,9 +14,7 @@ public struct ConsoleEngine: Sendable {
 
     /// Sanitizes raw guest bytes and appends them to the scrollback.
     public mutating func feed(_ raw: UnsafeRawBufferPointer) {
-        scratch.removeAll(keepingCapacity: true)
-        sanitizer.sanitize(raw, into: &scratch)
-        scratch.withUnsafeBytes { scrollback.append($0) }
+        sanitizer.sanitize(raw, into: &scrollback)
     }
 
     /// Sanitizes raw guest bytes and appends them to the scrollback.
@@ -25,8 +24,6 @@ public struct ConsoleEngine: Sendable {
 
     /// Ends the stream (a dangling partial character shows as U+FFFD).
     public mutating func finish() {
-        scratch.removeAll(keepingCapacity: true)
-        sanitizer.finish(into: &scratch)
-        scratch.withUnsafeBytes { scrollback.append($0) }
+        sanitizer.finish(into: &scrollback)
     }
 }

@@ -22,6 +22,9 @@ public enum ConsoleLimits {
     public static let defaultScrollbackLines = 10_000
     /// Largest accepted scrollback capacity (larger requests are clamped).
     public static let maxScrollbackLines = 1_000_000
+    /// Text bytes one scrollback keeps at most: beyond it the oldest lines are evicted even
+    /// before the line capacity is reached (10,000 lines of 64 KiB would otherwise be 640 MB).
+    public static let maxScrollbackBytes = 32 << 20
     /// UTF-8 bytes of one scrollback line. Longer lines are split into several lines (at a
     /// character boundary), so a guest writing megabytes without a newline costs no more.
     public static let maxLineBytes = 64 * 1024

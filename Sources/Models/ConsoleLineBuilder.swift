@@ -6,8 +6,10 @@ struct ConsoleLineBuilder: Sendable {
     var runs: [ConsoleStyleRun] = []
     /// Byte offset of the cursor; `bytes.count` while appending.
     var cursor = 0
-    /// Column (Unicode scalars) of the cursor, for tab stops.
-    var column = 0
+    /// A byte offset at or before the cursor whose column (Unicode scalars) is known; the
+    /// cursor's column is computed from it only when needed (tabs), so plain appends count nothing.
+    private var anchorByte = 0
+    private var anchorColumn = 0
     /// A CR was seen and not yet resolved: an LF ends the line as it is, anything else moves
     /// the cursor to column 0 (or ends the line, when it is too long to rewrite).
     var afterCR = false
@@ -16,17 +18,30 @@ struct ConsoleLineBuilder: Sendable {
 
     private var lastStyle: ConsoleStyle { runs.last?.style ?? .plain }
 
+    /// The cursor's column (Unicode scalars from the start of the line).
+    mutating func column() -> Int {
+        var column = anchorColumn
+        var index = anchorByte
+        while index < cursor {
+            if bytes[index] & 0xC0 != 0x80 { column += 1 }
+            index += 1
+        }
+        anchorByte = cursor
+        anchorColumn = column
+        return column
+    }
+
     /// Appends text at the end of the line (the cursor must be at the end).
-    mutating func append(_ text: UnsafeRawBufferPointer, scalars: Int, style: ConsoleStyle) {
+    mutating func append(_ text: UnsafeRawBufferPointer, style: ConsoleStyle) {
         if style != lastStyle { Self.push(&runs, at: bytes.count, style, limited: true) }
         bytes.append(contentsOf: text)
         cursor = bytes.count
-        column += scalars
     }
 
     /// Overwrites characters from the cursor with characters of `text`, as many as both have.
     /// Returns how many bytes and scalars of `text` were used.
-    mutating func overwrite(_ text: UnsafeRawBufferPointer, style: ConsoleStyle) -> (bytes: Int, scalars: Int) {
+    mutating func overwrite(_ text: UnsafeRawBufferPointer, style: ConsoleStyle) -> Int {
+        let startColumn = column()
         var end = cursor
         var used = 0
         var scalars = 0
@@ -51,48 +66,46 @@ struct ConsoleLineBuilder: Sendable {
             bytes.replaceSubrange(replaced, with: newText)
         }
         cursor += used
-        column += scalars
-        return (used, scalars)
+        anchorByte = cursor
+        anchorColumn = startColumn + scalars
+        return used
     }
 
     /// Moves the cursor right over up to `scalars` existing characters; returns how many it passed.
     mutating func advance(scalars: Int) -> Int {
+        let startColumn = column()
         var passed = 0
         while passed < scalars && cursor < bytes.count {
             cursor += 1
             while cursor < bytes.count && bytes[cursor] & 0xC0 == 0x80 { cursor += 1 }
             passed += 1
         }
-        column += passed
+        anchorByte = cursor
+        anchorColumn = startColumn + passed
         return passed
     }
 
     /// Back to column 0 (the line is kept and will be overwritten).
     mutating func carriageReturn() {
         cursor = 0
-        column = 0
+        anchorByte = 0
+        anchorColumn = 0
     }
 
-    /// The finished line's bytes and runs (exact-size copies), and the builder emptied for the
-    /// next line with its buffers kept.
-    mutating func take() -> (bytes: [UInt8], runs: [ConsoleStyleRun]) {
-        let count = bytes.count
-        let copy = [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
-            bytes.withUnsafeBytes { source in
-                if let base = target.baseAddress, let from = source.baseAddress, count > 0 {
-                    UnsafeMutableRawPointer(base).copyMemory(from: from, byteCount: count)
-                }
-            }
-            initialized = count
-        }
-        while let last = runs.last, last.utf8Offset >= count { runs.removeLast() }
-        let runCopy = runs.isEmpty ? [] : runs.withUnsafeBufferPointer { Array($0) }
+    /// The finished line's style runs (none for a plain line).
+    mutating func finishedRuns() -> ArraySlice<ConsoleStyleRun> {
+        while let last = runs.last, last.utf8Offset >= bytes.count { runs.removeLast() }
+        return runs[...]
+    }
+
+    /// Empties the builder for the next line, keeping its buffers.
+    mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
         runs.removeAll(keepingCapacity: true)
         cursor = 0
-        column = 0
+        anchorByte = 0
+        anchorColumn = 0
         afterCR = false
-        return (copy, runCopy)
     }
 
     /// A snapshot of the unfinished line.

@@ -33,10 +33,24 @@ public struct ConsoleSanitizer: Sendable {
     /// Sanitizes `input`, appending the result to `output`. State carries over to the next call.
     public mutating func sanitize(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {
         guard !input.isEmpty else { return }
-        output.reserveCapacity(output.count + input.count + 16)
+        let needed = output.count + input.count + 16
+        if output.capacity < needed {
+            // Grow geometrically: exact reservations on every call would copy quadratically
+            // when one array collects many chunks.
+            output.reserveCapacity(max(needed, output.capacity * 2))
+        }
+        var sink = ConsoleByteSink(bytes: [])
+        swap(&sink.bytes, &output)
+        sanitize(input, into: &sink)
+        swap(&sink.bytes, &output)
+    }
+
+    /// Sanitizes `input` into any sink (``Scrollback`` takes the pieces directly).
+    mutating func sanitize<Sink: ConsoleSanitizerSink>(_ input: UnsafeRawBufferPointer, into sink: inout Sink) {
+        guard !input.isEmpty else { return }
         ConsoleParserTable.byteClasses.withUnsafeBufferPointer { classes in
             ConsoleParserTable.transitions.withUnsafeBufferPointer { transitions in
-                run(input, classes: classes, transitions: transitions, into: &output)
+                run(input, classes: classes, transitions: transitions, into: &sink)
             }
         }
     }
@@ -56,7 +70,15 @@ public struct ConsoleSanitizer: Sendable {
     /// Ends the stream: a dangling partial UTF-8 character becomes U+FFFD, an unfinished escape
     /// sequence or string is dropped, and the sanitizer is back in its initial state.
     public mutating func finish(into output: inout [UInt8]) {
-        utf8.flush(into: &output)
+        var sink = ConsoleByteSink(bytes: [])
+        swap(&sink.bytes, &output)
+        finish(into: &sink)
+        swap(&sink.bytes, &output)
+    }
+
+    /// Ends the stream into any sink.
+    mutating func finish<Sink: ConsoleSanitizerSink>(into sink: inout Sink) {
+        utf8.flush(into: &sink)
         state = .ground
         sequenceLength = 0
         stringLength = 0
@@ -72,9 +94,9 @@ public struct ConsoleSanitizer: Sendable {
 
     // MARK: - The machine
 
-    private mutating func run(
+    private mutating func run<Sink: ConsoleSanitizerSink>(
         _ input: UnsafeRawBufferPointer, classes: UnsafeBufferPointer<UInt8>,
-        transitions: UnsafeBufferPointer<UInt16>, into output: inout [UInt8]
+        transitions: UnsafeBufferPointer<UInt16>, into output: inout Sink
     ) {
         let n = input.count
         var i = 0
@@ -94,7 +116,8 @@ public struct ConsoleSanitizer: Sendable {
                         continue
                     }
                     let byte = input[i]
-                    if byte &- 0x20 < 0x5F || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                    if byte &- 0x20 < 0x5F
+                        || (Sink.acceptsControlsInText && (byte == 0x0A || byte == 0x0D || byte == 0x09)) {
                         i += 1
                         continue
                     }
@@ -105,13 +128,15 @@ public struct ConsoleSanitizer: Sendable {
                     break
                 }
                 if i > start {
-                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[start..<i]))
+                    output.text(UnsafeRawBufferPointer(rebasing: input[start..<i]))
                 }
                 guard i < n else { return }
                 let byte = input[i]
                 i += 1
                 if byte == 0x1B {
                     enterEscape()
+                } else if byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                    output.control(byte)
                 } else if byte >= 0x80 {
                     utf8.start(byte, into: &output)
                 }  // other C0 controls and DEL: dropped
@@ -133,18 +158,24 @@ public struct ConsoleSanitizer: Sendable {
             case .csiParam:
                 // Fast path: parameter digits and separators.
                 let start = i
-                while i < n {
+                var current = currentParameter  // a local: no store/load round trip per digit
+                // Stop where the step-by-step path would abandon the sequence, so the result does
+                // not depend on how the input is chunked.
+                let end = min(n, i + max(0, ConsoleLimits.maxControlSequenceLength - sequenceLength) + 1)
+                while i < end {
                     let byte = input[i]
                     if byte &- 0x30 < 10 {
-                        currentParameter = min(currentParameter &* 10 &+ UInt32(byte &- 0x30),
-                                               UInt32(ConsoleLimits.maxParameterValue))
+                        current = min(current &* 10 &+ UInt32(byte &- 0x30), UInt32(ConsoleLimits.maxParameterValue))
                     } else if byte == 0x3B {
+                        currentParameter = current
                         pushParameter()
+                        current = 0
                     } else {
                         break
                     }
                     i += 1
                 }
+                currentParameter = current
                 sequenceLength += i - start
                 if sequenceLength > ConsoleLimits.maxControlSequenceLength {
                     state = .ground  // abandoned
@@ -166,9 +197,9 @@ public struct ConsoleSanitizer: Sendable {
 
     /// One table-driven transition for `byte` at `index` (advanced unless the byte is reprocessed).
     @inline(__always)
-    private mutating func step(
+    private mutating func step<Sink: ConsoleSanitizerSink>(
         _ byte: UInt8, _ index: inout Int, classes: UnsafeBufferPointer<UInt8>,
-        transitions: UnsafeBufferPointer<UInt16>, into output: inout [UInt8]
+        transitions: UnsafeBufferPointer<UInt16>, into output: inout Sink
     ) {
         let entry = transitions[Int(state.rawValue) &* ConsoleByteClass.count &+ Int(classes[Int(byte)])]
         var next = ConsoleParserState(rawValue: UInt8(truncatingIfNeeded: entry >> 8)) ?? .ground
@@ -177,7 +208,7 @@ public struct ConsoleSanitizer: Sendable {
         case .ignore:
             break
         case .emitControl:
-            output.append(byte)
+            output.control(byte)
         case .enterEscape:
             enterEscape()
             return
@@ -203,9 +234,7 @@ public struct ConsoleSanitizer: Sendable {
         case .dispatchSGR:
             if !privateMarker && intermediates == 0 {
                 pushParameter()
-                parameters.withUnsafeBufferPointer {
-                    SGRNormalizer.emit($0, subParameterMask: subParameterMask, into: &output)
-                }
+                dispatchSGR(into: &output)
             }
         case .enterString:
             stringLength = 0
@@ -223,6 +252,15 @@ public struct ConsoleSanitizer: Sendable {
         if next.rawValue >= ConsoleParserState.escape.rawValue && next.rawValue <= ConsoleParserState.csiIgnore.rawValue {
             sequenceLength += 1
             if sequenceLength > ConsoleLimits.maxControlSequenceLength { state = .ground }  // abandoned
+        }
+    }
+
+    private func dispatchSGR<Sink: ConsoleSanitizerSink>(into output: inout Sink) {
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: ConsoleLimits.maxParameters) { normalized in
+            let count = parameters.withUnsafeBufferPointer {
+                SGRNormalizer.normalize($0, subParameterMask: subParameterMask, into: normalized)
+            }
+            if count > 0 { output.sgr(UnsafeBufferPointer(rebasing: normalized[0..<count])) }
         }
     }
 

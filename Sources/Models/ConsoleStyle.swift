@@ -43,7 +43,8 @@ public struct ConsoleStyle: Sendable, Hashable {
         applySGR(parameters.map { UInt16(clamping: $0) }[...])
     }
 
-    mutating func applySGR(_ parameters: ArraySlice<UInt16>) {
+    mutating func applySGR<Parameters: RandomAccessCollection>(_ parameters: Parameters)
+    where Parameters.Element == UInt16, Parameters.Index == Int {
         if parameters.isEmpty { self = .plain; return }
         var k = parameters.startIndex
         let end = parameters.endIndex

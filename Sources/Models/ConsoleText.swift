@@ -11,4 +11,14 @@ enum ConsoleText {
         let atLeastDelete = word &+ 0x0101_0101_0101_0101
         return (atLeastSpace & ~atLeastDelete & ~word & high) == high
     }
+
+    /// True when some byte of `word` may be a C0 control or DEL (exact when there is none).
+    @inline(__always)
+    static func hasControl(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let below20 = (word &- ones &* 0x20) & ~word & high
+        let delete = word ^ (ones &* 0x7F)
+        let isDelete = (delete &- ones) & ~delete & high
+        return (below20 | isDelete) != 0
+    }
 }

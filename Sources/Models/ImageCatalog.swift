@@ -30,12 +30,13 @@ public struct ImageCatalog: Sendable {
         return out
     }
 
-    /// Every image file found (non-bootable ones included, with their reason), sorted by name
-    /// (then path).
+    /// Every image file found (non-bootable ones included, with their reason), sorted by name;
+    /// equal names keep directory order (the one ``resolve(_:)`` picks comes first).
     public func scan() -> [Image] {
-        candidates().map { ImageInspector.inspect(path: $0) }.sorted {
-            $0.name != $1.name ? $0.name < $1.name : $0.path < $1.path
-        }
+        candidates().enumerated()
+            .map { (order: $0.offset, image: ImageInspector.inspect(path: $0.element)) }
+            .sorted { $0.image.name != $1.image.name ? $0.image.name < $1.image.name : $0.order < $1.order }
+            .map(\.image)
     }
 
     /// An image by path or by catalogued name.
@@ -91,13 +92,13 @@ public struct ImageCatalog: Sendable {
         return true
     }
 
-    /// Candidate files of one directory, sorted by name (bounded).
-    static func listDirectory(_ dir: String) -> [String] {
+    /// Candidate files of one directory (at most `limit`), sorted by name.
+    static func listDirectory(_ dir: String, limit: Int = maxFilesPerDirectory) -> [String] {
         guard let handle = opendir(dir) else { return [] }
         defer { closedir(handle) }
         var names: [String] = []
         var looked = 0
-        while looked < maxEntriesPerDirectory, names.count < maxFilesPerDirectory, let entry = readdir(handle) {
+        while looked < maxEntriesPerDirectory, names.count < limit, let entry = readdir(handle) {
             looked += 1
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
                 let bytes = raw.prefix(while: { $0 != 0 })

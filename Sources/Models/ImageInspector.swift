@@ -47,6 +47,8 @@ public enum ImageInspector {
         let verdict = facts.verdict()
         image.format = verdict.format
         image.arch = verdict.arch ?? naming.arch
+        // Unikraft's x86_64 kernels are wrapped as ELF32 i386 for the multiboot loader: the name knows better.
+        if naming.arch == "x86_64", verdict.arch == "i386" { image.arch = "x86_64" }
         image.bootable = verdict.reason == nil
         image.reason = verdict.reason
         return image

@@ -29,13 +29,16 @@ public struct ImageNaming: Sendable, Equatable {
         }
         name = stem
         arch = nil
-        guard let underscore = stem.lastIndex(of: "_"), underscore != stem.startIndex else { return }
-        let suffix = stem[stem.index(after: underscore)...]
-        guard let dash = suffix.firstIndex(of: "-") else { return }
-        let platform = String(suffix[..<dash])
-        let archSuffix = String(suffix[suffix.index(after: dash)...])
-        guard Self.unikraftPlatforms.contains(platform), let a = Self.unikraftArchitectures[archSuffix] else { return }
-        name = String(stem[..<underscore])
-        arch = a
+        // `x86_64` has an underscore itself, so match whole `_PLATFORM-ARCH` suffixes.
+        for platform in Self.unikraftPlatforms {
+            for (suffix, archName) in Self.unikraftArchitectures {
+                let tail = "_\(platform)-\(suffix)"
+                if stem.hasSuffix(tail), stem.utf8.count > tail.utf8.count {
+                    name = String(stem.dropLast(tail.count))
+                    arch = archName
+                    return
+                }
+            }
+        }
     }
 }

@@ -36,7 +36,7 @@ public enum InstanceName {
         if cleaned.isEmpty || !(cleaned.first?.isLetter ?? false || cleaned.first?.isNumber ?? false) {
             cleaned = "i" + cleaned
         }
-        let maxStem = maxLength - suffix.count - 1
+        let maxStem = max(1, maxLength - suffix.utf8.count - 1)
         if cleaned.count > maxStem { cleaned = String(cleaned.prefix(maxStem)) }
         return suffix.isEmpty ? cleaned : "\(cleaned)-\(suffix)"
     }

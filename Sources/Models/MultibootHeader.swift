@@ -4,7 +4,8 @@ struct MultibootHeader: Equatable {
 
     /// Multiboot v1 magic (`0x1BADB002`), searched 4-byte aligned.
     static let v1Magic: UInt32 = 0x1BAD_B002
-    /// The v1 header must lie in the first 8 KiB; like QEMU, leave room for the 48-byte header.
+    /// The v1 header must lie in the first 8 KiB; like QEMU (`i < 8192 - 48`), it must start
+    /// before ``v1SearchLimit`` minus ``v1HeaderRoom`` (the 48-byte header with all fields).
     static let v1SearchLimit = 8192
     static let v1HeaderRoom = 48
     /// Flag bit 16: the header carries load addresses (the "a.out kludge"), so the file need not be ELF.
@@ -32,7 +33,7 @@ struct MultibootHeader: Equatable {
 
     /// Searches `window` (the file's first bytes) for a multiboot v1 header as QEMU does.
     static func findV1(in window: ByteReader) -> Search {
-        let limit = min(v1SearchLimit - v1HeaderRoom, window.count - 12)
+        let limit = min(v1SearchLimit - v1HeaderRoom - 4, window.count - 12)
         guard limit >= 0 else { return .none }
         var bad: Int?
         for at in stride(from: 0, through: limit, by: 4) where window.u32(at) == v1Magic {

@@ -10,32 +10,18 @@ enum SGRNormalizer {
     /// Longest normalized SGR: ESC [ + 16 parameters of at most 4 digits and a separator + m.
     static let maxOutputLength = 3 + ConsoleLimits.maxParameters * 5
 
-    static func emit(_ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32, into output: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxOutputLength + 8) { buffer in
-            let length = render(parameters, subParameterMask: subParameterMask, into: buffer)
-            if length > 0 { output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<length])) }
-        }
-    }
-
-    /// Writes the normalized SGR into `buffer` and returns its length (0: nothing valid).
-    static func render(_ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32,
-                       into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    /// Writes the normalized parameters of `parameters` into `buffer` (room for
+    /// ``ConsoleLimits/maxParameters``) and returns how many there are (0: nothing valid).
+    static func normalize(_ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32,
+                          into buffer: UnsafeMutableBufferPointer<UInt16>) -> Int {
         let count = parameters.count
         var length = 0
         func isSub(_ k: Int) -> Bool { k < 32 && subParameterMask & (1 << UInt32(k)) != 0 }
         func put(_ value: UInt16) {
-            // Each input parameter yields at most one output parameter of <= 4 digits, except
-            // colours, which consume at least as many parameters as they emit.
-            guard length + 6 <= buffer.count else { return }
-            if length == 0 {
-                buffer[0] = 0x1B
-                buffer[1] = 0x5B
-                length = 2
-            } else {
-                buffer[length] = 0x3B
-                length += 1
-            }
-            length = writeDecimal(value, to: buffer, at: length)
+            // Each output parameter consumes at least one input parameter, so this never drops.
+            guard length < buffer.count else { return }
+            buffer[length] = value
+            length += 1
         }
         var k = 0
         while k < count {
@@ -87,7 +73,23 @@ enum SGRNormalizer {
                 k += 1
             }
         }
-        guard length > 0 else { return 0 }
+        return length
+    }
+
+    /// Writes `ESC [ p;p… m` for normalized parameters into `buffer` (room for
+    /// ``maxOutputLength``) and returns its length.
+    static func render(_ parameters: UnsafeBufferPointer<UInt16>, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        guard !parameters.isEmpty, buffer.count >= maxOutputLength else { return 0 }
+        buffer[0] = 0x1B
+        buffer[1] = 0x5B
+        var length = 2
+        for (k, value) in parameters.prefix(ConsoleLimits.maxParameters).enumerated() {
+            if k > 0 {
+                buffer[length] = 0x3B
+                length += 1
+            }
+            length = writeDecimal(value, to: buffer, at: length)
+        }
         buffer[length] = 0x6D
         return length + 1
     }

@@ -11,11 +11,10 @@
 public struct Scrollback: Sendable {
     /// Completed lines kept at most.
     public let capacity: Int
-    private var ring: ConsoleLineRing
+    private var store: ConsoleLineStore
     private var builder = ConsoleLineBuilder()
     /// Number the next completed line gets (= the unfinished line's number).
     private var nextNumber = 0
-    private var completedBytes = 0
     /// The style text is written in now.
     public private(set) var currentStyle = ConsoleStyle.plain
 
@@ -27,32 +26,62 @@ public struct Scrollback: Sendable {
     /// A scrollback keeping up to `capacity` completed lines (clamped to 1…``ConsoleLimits/maxScrollbackLines``).
     public init(capacity: Int = ConsoleLimits.defaultScrollbackLines) {
         self.capacity = min(max(capacity, 1), ConsoleLimits.maxScrollbackLines)
-        self.ring = ConsoleLineRing(capacity: self.capacity)
+        self.store = ConsoleLineStore(capacity: self.capacity)
     }
 
     // MARK: - Reading
 
     /// Lines available, including the unfinished last line.
-    public var count: Int { ring.count + (hasPartialLine ? 1 : 0) }
+    public var count: Int { store.count + (hasPartialLine ? 1 : 0) }
     /// True when nothing is kept.
     public var isEmpty: Bool { count == 0 }
     /// Number of the oldest kept line.
-    public var firstLineNumber: Int { nextNumber - ring.count }
+    public var firstLineNumber: Int { nextNumber - store.count }
     /// Number of the newest line (the unfinished one when there is one); `firstLineNumber - 1`
     /// when empty.
     public var lastLineNumber: Int { firstLineNumber + count - 1 }
     /// Numbers of the kept lines.
     public var lineNumbers: Range<Int> { firstLineNumber..<(firstLineNumber + count) }
     /// UTF-8 bytes of text kept (all lines, without terminators).
-    public var totalBytes: Int { completedBytes + builder.bytes.count }
+    public var totalBytes: Int { store.bytes + builder.bytes.count }
+    /// Approximate heap bytes this scrollback holds (text chunks, line records, style runs and
+    /// the line being written).
+    public var memoryBytes: Int {
+        store.memoryBytes + builder.bytes.capacity + builder.runs.capacity * MemoryLayout<ConsoleStyleRun>.stride
+    }
     /// True when the last line has text but no line feed yet.
     public var hasPartialLine: Bool { !builder.bytes.isEmpty }
 
     /// The line numbered `number`, or nil when it was evicted or does not exist yet.
     public func line(at number: Int) -> ConsoleLine? {
         let index = number - firstLineNumber
-        if index >= 0 && index < ring.count { return ring[index] }
+        if index >= 0 && index < store.count { return completedLine(index) }
         if number == nextNumber { return partialLine }
+        return nil
+    }
+
+    /// Completed line `index` (0 = oldest kept), copied out of the store.
+    private func completedLine(_ index: Int) -> ConsoleLine {
+        ConsoleLine(number: firstLineNumber + index,
+                    utf8: store.withBytes(ofLine: index) { Array($0) }, styleRuns: store.runs(ofLine: index))
+    }
+
+    /// Calls `body` with the number and bytes of each kept line from `number` on (the unfinished
+    /// line last), without copying, until it returns false.
+    func forEachLineBytes(from number: Int? = nil, _ body: (Int, UnsafeRawBufferPointer) -> Bool) {
+        var index = max(0, (number ?? firstLineNumber) - firstLineNumber)
+        while index < store.count {
+            if !store.withBytes(ofLine: index, { body(firstLineNumber + index, $0) }) { return }
+            index += 1
+        }
+        if hasPartialLine { _ = builder.bytes.withUnsafeBytes { body(nextNumber, $0) } }
+    }
+
+    /// Calls `body` with the number and bytes of line `number`, if it is kept.
+    func withLineBytes<R>(_ number: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        let index = number - firstLineNumber
+        if index >= 0 && index < store.count { return store.withBytes(ofLine: index, body) }
+        if number == nextNumber && hasPartialLine { return builder.bytes.withUnsafeBytes(body) }
         return nil
     }
 
@@ -69,13 +98,13 @@ public struct Scrollback: Sendable {
         return clamped.compactMap { line(at: $0) }
     }
 
-    /// Calls `body` for each kept line, oldest first (the unfinished line last), without copying
-    /// the completed lines.
+    /// Calls `body` for each kept line from `number` (default: the oldest) on, the unfinished line
+    /// last, until it returns false.
     public func forEachLine(from number: Int? = nil, _ body: (ConsoleLine) throws -> Bool) rethrows {
         let start = max(0, (number ?? firstLineNumber) - firstLineNumber)
         var index = start
-        while index < ring.count {
-            if try !body(ring[index]) { return }
+        while index < store.count {
+            if try !body(completedLine(index)) { return }
             index += 1
         }
         if let partial = partialLine { _ = try body(partial) }
@@ -91,19 +120,16 @@ public struct Scrollback: Sendable {
             switch escapeState {
             case .none:
                 let start = i
-                var scalars = 0
                 while i < n {
-                    if i + 8 <= n && ConsoleText.isPrintableASCII(sanitized.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                    if i + 8 <= n && !ConsoleText.hasControl(sanitized.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
                         i += 8
-                        scalars &+= 8
                         continue
                     }
                     let byte = sanitized[i]
                     if byte < 0x20 || byte == 0x7F { break }
-                    if byte & 0xC0 != 0x80 { scalars &+= 1 }
                     i += 1
                 }
-                if i > start { write(UnsafeRawBufferPointer(rebasing: sanitized[start..<i]), scalars: scalars) }
+                if i > start { write(UnsafeRawBufferPointer(rebasing: sanitized[start..<i])) }
                 guard i < n else { return }
                 let byte = sanitized[i]
                 i += 1
@@ -124,22 +150,27 @@ public struct Scrollback: Sendable {
                     escapeState = .none  // not SGR: drop the ESC, handle the byte as usual
                 }
             case .csi:
-                let byte = sanitized[i]
-                switch byte {
-                case 0x30...0x39:
-                    sgrCurrent = min(sgrCurrent &* 10 &+ UInt16(byte - 0x30), ConsoleLimits.maxParameterValue)
+                var current = sgrCurrent  // a local: no store/load round trip per digit
+                while i < n {
+                    let byte = sanitized[i]
+                    if byte &- 0x30 < 10 {
+                        current = min(current &* 10 &+ UInt16(byte &- 0x30), ConsoleLimits.maxParameterValue)
+                    } else if byte == 0x3B {
+                        pushSGRParameter(current)
+                        current = 0
+                    } else {
+                        if byte == 0x6D {
+                            pushSGRParameter(current)
+                            currentStyle.applySGR(sgrParameters[...])
+                            i += 1
+                        }  // else not SGR: dropped, the byte is handled as usual
+                        current = 0
+                        escapeState = .none
+                        break
+                    }
                     i += 1
-                case 0x3B:
-                    pushSGRParameter()
-                    i += 1
-                case 0x6D:
-                    pushSGRParameter()
-                    currentStyle.applySGR(sgrParameters[...])
-                    escapeState = .none
-                    i += 1
-                default:
-                    escapeState = .none  // not SGR: dropped, byte handled as usual
                 }
+                sgrCurrent = current
             }
         }
     }
@@ -151,15 +182,13 @@ public struct Scrollback: Sendable {
 
     /// Forgets every line (numbering continues).
     public mutating func removeAll() {
-        ring = ConsoleLineRing(capacity: capacity)
+        store = ConsoleLineStore(capacity: capacity)
         nextNumber += builder.bytes.isEmpty ? 0 : 1
         builder = ConsoleLineBuilder()
-        completedBytes = 0
     }
 
-    private mutating func pushSGRParameter() {
-        if sgrParameters.count < ConsoleLimits.maxParameters { sgrParameters.append(sgrCurrent) }
-        sgrCurrent = 0
+    private mutating func pushSGRParameter(_ value: UInt16) {
+        if sgrParameters.count < ConsoleLimits.maxParameters { sgrParameters.append(value) }
     }
 
     /// Resolves a pending CR before text or a tab.
@@ -173,80 +202,62 @@ public struct Scrollback: Sendable {
         }
     }
 
-    private mutating func write(_ text: UnsafeRawBufferPointer, scalars: Int) {
+    private mutating func write(_ text: UnsafeRawBufferPointer) {
         resolveCarriageReturn()
         var text = text
-        var scalars = scalars
         if !builder.isAppending {
             let used = builder.overwrite(text, style: currentStyle)
-            if used.bytes == text.count { return }
-            text = UnsafeRawBufferPointer(rebasing: text[used.bytes...])
-            scalars -= used.scalars
+            if used == text.count { return }
+            text = UnsafeRawBufferPointer(rebasing: text[used...])
         }
         while true {
             let room = max(0, ConsoleLimits.maxLineBytes - builder.bytes.count)
             if text.count <= room {
-                builder.append(text, scalars: scalars, style: currentStyle)
+                builder.append(text, style: currentStyle)
                 return
             }
             // Split at a character boundary: text[cut] is the first byte of the next line.
             var cut = room
             while cut > 0 && text[cut] & 0xC0 == 0x80 { cut -= 1 }
             if cut == 0 && builder.bytes.isEmpty { cut = room }
-            let piece = UnsafeRawBufferPointer(rebasing: text[..<cut])
-            var pieceScalars = 0
-            for byte in piece where byte & 0xC0 != 0x80 { pieceScalars += 1 }
-            builder.append(piece, scalars: pieceScalars, style: currentStyle)
+            builder.append(UnsafeRawBufferPointer(rebasing: text[..<cut]), style: currentStyle)
             newLine()
             text = UnsafeRawBufferPointer(rebasing: text[cut...])
-            scalars -= pieceScalars
         }
     }
 
     private mutating func tab() {
         resolveCarriageReturn()
-        var remaining = 8 - builder.column % 8
+        var remaining = 8 - builder.column() % 8
         if !builder.isAppending { remaining -= builder.advance(scalars: remaining) }
         guard remaining > 0 else { return }
         let spaces: (UInt64, UInt64) = (0x2020_2020_2020_2020, 0)
-        withUnsafeBytes(of: spaces) { write(UnsafeRawBufferPointer(rebasing: $0[0..<remaining]), scalars: remaining) }
+        withUnsafeBytes(of: spaces) { write(UnsafeRawBufferPointer(rebasing: $0[0..<remaining])) }
     }
 
     private mutating func newLine() {
-        builder.afterCR = false
-        let (bytes, runs) = builder.take()
-        completedBytes += bytes.count
-        completedBytes -= ring.append(ConsoleLine(number: nextNumber, utf8: bytes, styleRuns: runs))
+        store.append(builder.bytes, runs: builder.finishedRuns())
+        builder.reset()
+        while store.bytes > ConsoleLimits.maxScrollbackBytes { store.removeFirst() }
         nextNumber += 1
     }
 }
 
-/// A fixed-capacity ring of lines, oldest first.
-struct ConsoleLineRing: Sendable {
-    let capacity: Int
-    private var storage: [ConsoleLine] = []
-    private var head = 0
+/// The engine path: ``ConsoleSanitizer`` hands its output straight to the scrollback, so the
+/// sanitized bytes are never re-encoded and parsed again.
+extension Scrollback: ConsoleSanitizerSink {
+    static var acceptsControlsInText: Bool { false }
 
-    init(capacity: Int) { self.capacity = capacity }
+    mutating func text(_ bytes: UnsafeRawBufferPointer) { write(bytes) }
 
-    var count: Int { storage.count }
-
-    subscript(index: Int) -> ConsoleLine {
-        var position = head + index
-        if position >= capacity { position -= capacity }
-        return storage[position]
-    }
-
-    /// Appends `line`, evicting the oldest line when full; returns the evicted line's byte count.
-    mutating func append(_ line: ConsoleLine) -> Int {
-        if storage.count < capacity {
-            storage.append(line)
-            return 0
+    mutating func control(_ byte: UInt8) {
+        switch byte {
+        case 0x0A: newLine()
+        case 0x0D: builder.afterCR = true
+        case 0x09: tab()
+        default: break
         }
-        let evicted = storage[head].utf8.count
-        storage[head] = line
-        head += 1
-        if head == capacity { head = 0 }
-        return evicted
     }
+
+    mutating func sgr(_ parameters: UnsafeBufferPointer<UInt16>) { currentStyle.applySGR(parameters) }
 }

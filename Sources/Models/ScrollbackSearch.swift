@@ -35,8 +35,8 @@ extension Scrollback {
         let matcher = ConsoleTextMatcher(query: query, caseInsensitive: caseInsensitive)
         guard !matcher.isEmpty else { return [] }
         var matches: [ScrollbackMatch] = []
-        forEachLine { line in
-            matcher.forEachMatch(in: line) { match in
+        forEachLineBytes { number, line in
+            matcher.forEachMatch(in: line, number: number) { match in
                 matches.append(match)
                 return matches.count < ConsoleLimits.maxSearchMatches
             }
@@ -52,8 +52,8 @@ extension Scrollback {
         let matcher = ConsoleTextMatcher(query: query, caseInsensitive: caseInsensitive)
         guard !matcher.isEmpty else { return nil }
         var found: ScrollbackMatch?
-        forEachLine(from: position?.lineNumber) { line in
-            matcher.forEachMatch(in: line) { match in
+        forEachLineBytes(from: position?.lineNumber) { number, line in
+            matcher.forEachMatch(in: line, number: number) { match in
                 if let position, match.position <= position { return true }
                 found = match
                 return false
@@ -71,15 +71,16 @@ extension Scrollback {
         guard !matcher.isEmpty else { return nil }
         var number = min(position?.lineNumber ?? lastLineNumber, lastLineNumber)
         while number >= firstLineNumber {
-            if let line = line(at: number) {
+            let last: ScrollbackMatch?? = withLineBytes(number) { line in
                 var last: ScrollbackMatch?
-                matcher.forEachMatch(in: line) { match in
+                matcher.forEachMatch(in: line, number: number) { match in
                     if let position, match.position >= position { return false }
                     last = match
                     return true
                 }
-                if let last { return last }
+                return last
             }
+            if let last = last ?? nil { return last }
             number -= 1
         }
         return nil
@@ -113,12 +114,15 @@ struct ConsoleTextMatcher {
     }
 
     /// Calls `body` with each non-overlapping match in `line` until it returns false.
-    func forEachMatch(in line: ConsoleLine, _ body: (ScrollbackMatch) -> Bool) {
-        if isASCII { forEachASCIIMatch(in: line, body) } else { forEachScalarMatch(in: line, body) }
+    func forEachMatch(in line: UnsafeRawBufferPointer, number: Int, _ body: (ScrollbackMatch) -> Bool) {
+        if isASCII {
+            forEachASCIIMatch(in: line, number: number, body)
+        } else {
+            forEachScalarMatch(in: line, number: number, body)
+        }
     }
 
-    private func forEachASCIIMatch(in line: ConsoleLine, _ body: (ScrollbackMatch) -> Bool) {
-        let hay = line.utf8
+    private func forEachASCIIMatch(in hay: UnsafeRawBufferPointer, number: Int, _ body: (ScrollbackMatch) -> Bool) {
         let m = needle.count
         guard hay.count >= m else { return }
         let first = needle[0]
@@ -132,7 +136,7 @@ struct ConsoleTextMatcher {
                 while k < m && (caseInsensitive ? Self.foldASCII(hay[i + k]) : hay[i + k]) == needle[k] { k += 1 }
                 if k == m {
                     while columnAt < i { if hay[columnAt] & 0xC0 != 0x80 { column += 1 }; columnAt += 1 }
-                    let match = ScrollbackMatch(lineNumber: line.number, utf8Range: i..<(i + m),
+                    let match = ScrollbackMatch(lineNumber: number, utf8Range: i..<(i + m),
                                                 columnRange: column..<(column + m))
                     if !body(match) { return }
                     i += m
@@ -143,11 +147,11 @@ struct ConsoleTextMatcher {
         }
     }
 
-    private func forEachScalarMatch(in line: ConsoleLine, _ body: (ScrollbackMatch) -> Bool) {
+    private func forEachScalarMatch(in line: UnsafeRawBufferPointer, number: Int, _ body: (ScrollbackMatch) -> Bool) {
         var scalars: [Unicode.Scalar] = []
         var offsets: [Int] = []
         var offset = 0
-        for scalar in line.text.unicodeScalars {
+        for scalar in String(decoding: line, as: UTF8.self).unicodeScalars {
             scalars.append(caseInsensitive ? Self.fold(scalar) : scalar)
             offsets.append(offset)
             offset += UTF8.width(scalar)
@@ -160,7 +164,7 @@ struct ConsoleTextMatcher {
             var k = 0
             while k < m && scalars[i + k] == scalarNeedle[k] { k += 1 }
             if k == m {
-                let match = ScrollbackMatch(lineNumber: line.number, utf8Range: offsets[i]..<offsets[i + m],
+                let match = ScrollbackMatch(lineNumber: number, utf8Range: offsets[i]..<offsets[i + m],
                                             columnRange: i..<(i + m))
                 if !body(match) { return }
                 i += m

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads an image's sidecar `NAME.toml` (launch defaults) — never throws: a malformed sidecar
 /// becomes an error string (`file:line: message`) and no defaults.
 ///
@@ -19,8 +21,19 @@ public enum SidecarLoader {
     static let knownKeys: Set<String> = ["memory", "cpus", "machine", "append", "description"]
 
     /// Where a sidecar for the image at `imagePath` may live, in order:
-    /// `<path without extension>.toml`, then `<path>.toml`.
+    /// `<path without extension>.toml`, then `<path>.toml`; for a symlinked image, then the
+    /// same next to the link's target.
     public static func candidates(forImage imagePath: String) -> [String] {
+        var out = sidecarNames(imagePath)
+        if let resolved = realpath(imagePath, nil) {
+            defer { free(resolved) }
+            let target = String(cString: resolved)
+            if target != imagePath { out += sidecarNames(target) }
+        }
+        return out
+    }
+
+    private static func sidecarNames(_ imagePath: String) -> [String] {
         var out: [String] = []
         let slash = imagePath.lastIndex(of: "/").map { imagePath.index(after: $0) } ?? imagePath.startIndex
         let fileName = imagePath[slash...]

@@ -17,6 +17,9 @@ struct TOMLDocument {
             let line = text.utf8[..<nul].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
             throw .config(path: file, line: line, message: "contains a NUL byte")
         }
+        if let hazard = TOMLPreflight.check(text) {
+            throw .config(path: file, line: hazard.line, message: hazard.message)
+        }
         do {
             return TOMLDocument(table: try TOMLTable(string: text), text: text, file: file)
         } catch let e as TOMLParseError {
@@ -47,13 +50,20 @@ struct TOMLDocument {
     }
 
     /// The 1-based line where `key` is assigned (or where the table `key` starts), if found.
+    /// Best effort: lines inside multi-line values (arrays spanning lines) are not mistaken for
+    /// headers; multi-line strings are not tracked.
     func line(of key: [String]) -> Int? {
         var table: [String] = []
         var lineNumber = 0
+        var depth = 0  // open '[' / '{' of values carried across lines
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
-            let line = raw.drop(while: { $0 == " " || $0 == "\t" })
+            let line = raw.drop(while: { $0 == " " || $0 == "\t" || $0 == "\u{FEFF}" })
             if line.hasPrefix("#") || line.isEmpty { continue }
+            if depth > 0 {
+                depth = Self.nesting(after: depth, in: line)
+                continue
+            }
             if line.hasPrefix("[") {
                 let inner = line.drop(while: { $0 == "[" })
                 guard let close = inner.firstIndex(of: "]") else { continue }
@@ -64,8 +74,29 @@ struct TOMLDocument {
             guard let eq = Self.assignmentIndex(line) else { continue }
             let path = table + Self.splitKey(line[..<eq])
             if path == key { return lineNumber }
+            depth = Self.nesting(after: 0, in: line[line.index(after: eq)...])
         }
         return nil
+    }
+
+    /// Bracket depth after `text`, starting from `depth` (quotes and comments skipped).
+    private static func nesting(after depth: Int, in text: Substring) -> Int {
+        var depth = depth
+        var quote: Character?
+        for c in text {
+            if let q = quote {
+                if c == q { quote = nil }
+            } else if c == "\"" || c == "'" {
+                quote = c
+            } else if c == "#" {
+                break
+            } else if c == "[" || c == "{" {
+                depth += 1
+            } else if c == "]" || c == "}" {
+                depth = max(0, depth - 1)
+            }
+        }
+        return depth
     }
 
     /// Index of the `=` that ends the key of a `key = value` line (outside quotes).
@@ -103,89 +134,5 @@ struct TOMLDocument {
         }
         parts.append(current)
         return parts
-    }
-}
-
-/// Typed access to one TOML table's values, with errors that name the key and its line.
-struct TOMLTableReader {
-    let document: TOMLDocument
-    let table: TOMLTable
-    /// Path of this table in the document (`[]` for the root).
-    let path: [String]
-
-    var keys: [String] { table.keys }
-
-    func value(_ key: String) -> TOMLValueConvertible? { table[key] }
-
-    func fail(_ key: String, _ message: String) -> UnitopError {
-        document.error(message, at: path + [key])
-    }
-
-    /// Dotted name of a key for messages (`qemu.accel`).
-    func dotted(_ key: String) -> String { (path + [key]).joined(separator: ".") }
-
-    /// Throws for the first key not in `known` ("unknown key 'x'").
-    func rejectUnknownKeys(_ known: Set<String>) throws(UnitopError) {
-        for key in keys.sorted() where !known.contains(key) {
-            throw fail(key, "unknown key '\(dotted(key))'")
-        }
-    }
-
-    func string(_ key: String, maxBytes: Int = 4096, allowEmpty: Bool = false) throws(UnitopError) -> String? {
-        guard let v = value(key) else { return nil }
-        guard let s = v.string else { throw fail(key, "'\(dotted(key))' must be a string, not \(typeName(v))") }
-        if !allowEmpty && s.isEmpty { throw fail(key, "'\(dotted(key))' must not be empty") }
-        if s.utf8.count > maxBytes { throw fail(key, "'\(dotted(key))' is longer than \(maxBytes) bytes") }
-        return s
-    }
-
-    func int(_ key: String, range: ClosedRange<Int>) throws(UnitopError) -> Int? {
-        guard let v = value(key) else { return nil }
-        guard let n = v.int else { throw fail(key, "'\(dotted(key))' must be an integer, not \(typeName(v))") }
-        guard range.contains(n) else {
-            throw fail(key, "'\(dotted(key))' must be between \(range.lowerBound) and \(range.upperBound), not \(n)")
-        }
-        return n
-    }
-
-    func bool(_ key: String) throws(UnitopError) -> Bool? {
-        guard let v = value(key) else { return nil }
-        guard let b = v.bool else { throw fail(key, "'\(dotted(key))' must be true or false, not \(typeName(v))") }
-        return b
-    }
-
-    func stringArray(_ key: String, maxCount: Int, maxBytes: Int = 4096) throws(UnitopError) -> [String]? {
-        guard let v = value(key) else { return nil }
-        guard let array = v.array else {
-            throw fail(key, "'\(dotted(key))' must be an array of strings, not \(typeName(v))")
-        }
-        guard array.count <= maxCount else { throw fail(key, "'\(dotted(key))' has more than \(maxCount) entries") }
-        var out: [String] = []
-        for element in array {
-            guard let s = element.string, !s.isEmpty, s.utf8.count <= maxBytes else {
-                throw fail(key, "'\(dotted(key))' must hold non-empty strings")
-            }
-            out.append(s)
-        }
-        return out
-    }
-
-    /// A sub-table, or nil when absent.
-    func table(_ key: String) throws(UnitopError) -> TOMLTableReader? {
-        guard let v = value(key) else { return nil }
-        guard let t = v.table else { throw fail(key, "'\(dotted(key))' must be a table, not \(typeName(v))") }
-        return TOMLTableReader(document: document, table: t, path: path + [key])
-    }
-
-    func typeName(_ v: TOMLValueConvertible) -> String {
-        switch v.type {
-        case .bool: return "a boolean"
-        case .int: return "an integer"
-        case .double: return "a float"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .table: return "a table"
-        case .date, .time, .dateTime: return "a date/time"
-        }
     }
 }

@@ -19,10 +19,8 @@ struct UTF8Repair: Sendable {
     /// True while a character has started but is not complete.
     var isPending: Bool { remaining != 0 }
 
-    static func appendReplacement(to output: inout [UInt8]) {
-        output.append(replacement.0)
-        output.append(replacement.1)
-        output.append(replacement.2)
+    static func appendReplacement(to output: inout some ConsoleSanitizerSink) {
+        withUnsafeBytes(of: replacement) { output.text($0) }
     }
 
     /// Length of the complete, valid, non-C1 character starting at `index` (a byte >= 0x80),
@@ -59,7 +57,7 @@ struct UTF8Repair: Sendable {
     }
 
     /// Starts a character with `byte` (>= 0x80). An invalid lead byte becomes U+FFFD at once.
-    mutating func start(_ byte: UInt8, into output: inout [UInt8]) {
+    mutating func start(_ byte: UInt8, into output: inout some ConsoleSanitizerSink) {
         switch byte {
         case 0xC2...0xDF: begin(byte, remaining: 1, lower: 0x80, upper: 0xBF)
         case 0xE0: begin(byte, remaining: 2, lower: 0xA0, upper: 0xBF)
@@ -83,7 +81,7 @@ struct UTF8Repair: Sendable {
     /// Feeds the next byte of a pending character. Returns false when `byte` does not continue
     /// it: U+FFFD has been written for the partial character and the caller must handle `byte`
     /// again as a fresh byte.
-    mutating func `continue`(_ byte: UInt8, into output: inout [UInt8]) -> Bool {
+    mutating func `continue`(_ byte: UInt8, into output: inout some ConsoleSanitizerSink) -> Bool {
         guard byte >= lower && byte <= upper else {
             reset()
             Self.appendReplacement(to: &output)
@@ -99,9 +97,8 @@ struct UTF8Repair: Sendable {
             let second = UInt8(truncatingIfNeeded: pending >> 8)
             let isC1 = pendingCount == 2 && first == 0xC2 && second < 0xA0
             if !isC1 {
-                for k in 0..<UInt32(pendingCount) {
-                    output.append(UInt8(truncatingIfNeeded: pending >> (8 * k)))
-                }
+                let count = Int(pendingCount)
+                withUnsafeBytes(of: pending.littleEndian) { output.text(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             }
             reset()
         }
@@ -109,7 +106,7 @@ struct UTF8Repair: Sendable {
     }
 
     /// Ends a dangling partial character as U+FFFD.
-    mutating func flush(into output: inout [UInt8]) {
+    mutating func flush(into output: inout some ConsoleSanitizerSink) {
         if isPending {
             reset()
             Self.appendReplacement(to: &output)

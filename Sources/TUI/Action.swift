@@ -32,6 +32,10 @@ public enum Effect: Sendable, Equatable {
     case openConsole(InstanceID, history: ConsoleHistory)
     case closeConsole(InstanceID)
     case loadImages
+    /// Redraw the whole terminal (Ctrl-L).
+    case repaint
+    /// Suspend the process (Ctrl-Z); the screen is redrawn on resume.
+    case suspend
     case quit
 }
 

@@ -39,8 +39,10 @@ public struct ColorMapper {
         case .rgb(let r, let g, let b): idx256 = Self.nearest256(r: Int(r), g: Int(g), b: Int(b))
         }
         if colors >= 256 { return idx256 }
-        if colors >= 16 { return Self.nearest(idx256, among: 16) }
-        return Self.nearest(idx256, among: 8)
+        let idx16 = Self.nearest(idx256, among: 16)
+        if colors >= 16 { return idx16 }
+        // Bright colours become their normal counterparts; bright black (grey) becomes white, not black.
+        return idx16 == 8 ? 7 : idx16 % 8
     }
 
     /// The pair for `style`'s colours, allocating it with `initPair(pair, fg, bg)` when new. When the

@@ -1,95 +1,67 @@
-/// Console scrollback of one instance as the TUI shows it: guest bytes go in, sanitized styled
-/// lines come out, numbered absolutely so positions stay stable when old lines are evicted.
-///
-/// Placeholder for the Models console engine (branch `models-console`): same role, kept small.
+import Models
+
+/// One instance's console as the TUI keeps it: the Models ``ConsoleEngine`` (sanitizer and
+/// scrollback with absolute line numbers, stable under eviction) plus the count of lines
+/// matching the current search, kept up to date as lines complete and are evicted.
 public struct ConsoleBuffer: Sendable {
-    /// Lines kept (older ones are evicted).
-    public let capacity: Int
-    /// Longest line kept; longer output continues on a new line.
-    public static let maxLineScalars = 4096
-
-    private var ring: [ConsoleLine] = []
-    private var head = 0
-    /// Absolute number of the oldest kept line.
-    public private(set) var firstLineNumber = 0
-    /// The line being written (not yet ended by a newline).
-    public private(set) var partial = ConsoleLine()
-    private var sanitizer = ConsoleSanitizer()
-    private var pendingCR = false
-
-    /// The query whose matching complete lines are counted in ``completeMatchCount``.
+    public private(set) var engine: ConsoleEngine
+    /// The query whose matches are counted.
     public private(set) var query: SearchQuery?
-    public private(set) var completeMatchCount = 0
+    /// Numbers of complete kept lines matching `query`, ascending, from `matchHead` on.
+    private var matchingLines: [Int] = []
+    private var matchHead = 0
+    /// Complete lines before this number have been checked against `query`.
+    private var checkedEnd = 0
 
-    public init(capacity: Int) { self.capacity = max(1, capacity) }
+    public init(capacity: Int) { engine = ConsoleEngine(scrollbackLines: max(1, capacity)) }
 
-    /// Complete lines kept.
-    public var completeCount: Int { ring.count }
-    /// One past the last line number, counting a non-empty partial line.
-    public var endLineNumber: Int { firstLineNumber + ring.count + (partial.scalarCount > 0 ? 1 : 0) }
+    public var scrollback: Scrollback { engine.scrollback }
+    /// Number of the oldest kept line.
+    public var firstLineNumber: Int { engine.scrollback.firstLineNumber }
+    /// One past the newest line (the unfinished line counts).
+    public var endLineNumber: Int { engine.scrollback.firstLineNumber + engine.scrollback.count }
     /// Lines available to show.
-    public var lineCount: Int { endLineNumber - firstLineNumber }
+    public var lineCount: Int { engine.scrollback.count }
+    /// The line numbered `n`, if kept.
+    public func line(_ n: Int) -> ConsoleLine? { engine.scrollback.line(at: n) }
 
-    /// The line with absolute number `n`, if kept.
-    public func line(_ n: Int) -> ConsoleLine? {
-        let i = n - firstLineNumber
-        if i < 0 { return nil }
-        if i < ring.count { return ring[(head + i) % ring.count] }
-        if i == ring.count && partial.scalarCount > 0 { return partial }
-        return nil
-    }
+    private var completeEnd: Int { endLineNumber - (engine.scrollback.hasPartialLine ? 1 : 0) }
 
-    /// Matches of the query in kept lines (complete and partial), counting lines.
+    /// Lines matching the query (the unfinished line included).
     public var matchCount: Int {
         guard let query else { return 0 }
-        return completeMatchCount + (partial.matches(query) ? 1 : 0)
+        let partial = engine.scrollback.partialLine?.matches(query) == true ? 1 : 0
+        return matchingLines.count - matchHead + partial
     }
 
-    /// Sets the search query and recounts matches (nil or empty: no search).
+    /// Sets the search query and recounts (nil or empty: no search).
     public mutating func setQuery(_ raw: String?) {
-        guard let raw, !raw.isEmpty else { query = nil; completeMatchCount = 0; return }
-        let q = SearchQuery(raw)
-        query = q
-        completeMatchCount = ring.reduce(0) { $0 + ($1.matches(q) ? 1 : 0) }
+        matchingLines = []; matchHead = 0
+        guard let raw, !raw.isEmpty else { query = nil; return }
+        query = SearchQuery(raw)
+        checkedEnd = firstLineNumber
+        countNewLines()
     }
 
-    /// Appends guest bytes.
+    /// Feeds raw guest bytes (sanitized by the engine).
     public mutating func append(_ bytes: [UInt8]) {
-        for b in bytes {
-            let (first, second) = sanitizer.feed(b)
-            if let first { apply(first) }
-            if let second { apply(second) }
+        engine.feed(bytes)
+        guard query != nil else { return }
+        countNewLines()
+    }
+
+    private mutating func countNewLines() {
+        guard let query else { return }
+        let first = firstLineNumber, end = completeEnd
+        var n = max(checkedEnd, first)
+        while n < end {
+            if line(n)?.matches(query) == true { matchingLines.append(n) }
+            n += 1
         }
-    }
-
-    private mutating func apply(_ output: SanitizedOutput) {
-        switch output {
-        case .scalar(let s, let style): put(s, style)
-        case .newline: pendingCR = false; finishLine()
-        case .carriageReturn: pendingCR = true
-        case .backspace: partial.removeLast()
-        case .tab(let style):
-            repeat { put(" ", style) } while partial.scalarCount % 8 != 0
-        }
-    }
-
-    private mutating func put(_ s: Unicode.Scalar, _ style: Style) {
-        if pendingCR { partial = ConsoleLine(); pendingCR = false }
-        if partial.scalarCount >= Self.maxLineScalars { finishLine() }
-        partial.append(s, style: style)
-    }
-
-    private mutating func finishLine() {
-        let line = partial
-        partial = ConsoleLine()
-        if let query, line.matches(query) { completeMatchCount += 1 }
-        if ring.count < capacity {
-            ring.append(line)
-        } else {
-            if let query, ring[head].matches(query) { completeMatchCount -= 1 }
-            ring[head] = line
-            head = (head + 1) % ring.count
-            firstLineNumber += 1
+        checkedEnd = end
+        while matchHead < matchingLines.count && matchingLines[matchHead] < first { matchHead += 1 }
+        if matchHead > 1024 && matchHead * 2 > matchingLines.count {
+            matchingLines.removeFirst(matchHead); matchHead = 0
         }
     }
 }

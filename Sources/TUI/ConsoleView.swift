@@ -69,7 +69,14 @@ enum ConsoleView {
         var parts: [String] = []
         parts.append("console: " + (id?.name ?? "none"))
         if let view {
-            parts.append(view.follow ? "following" : "paused")
+            if view.follow {
+                parts.append("following")
+            } else {
+                // Position of the top line among the kept lines, so new output below is visible as a number.
+                let b = view.buffer
+                let top = Reducer.currentTop(view, height: max(1, layout.consoleHeight))
+                parts.append("paused at \(grouped(top - b.firstLineNumber + 1))/\(grouped(b.lineCount))")
+            }
             if view.ended { parts.append("ended") }
             let n = view.buffer.lineCount
             parts.append("\(grouped(n)) line\(n == 1 ? "" : "s")")
@@ -97,11 +104,12 @@ enum ConsoleView {
 
     /// Scalar offsets where each wrapped row of `line` starts.
     static func wrapStarts(_ line: ConsoleLine, width: Int) -> [Int] {
-        guard width > 0, line.scalarCount > 0 else { return [0] }
+        guard width > 0, !line.utf8.isEmpty else { return [0] }
+        if line.isASCII { return Array(stride(from: 0, to: line.utf8.count, by: width)) }
         var starts = [0]
         var col = 0
         for (i, sc) in line.text.unicodeScalars.enumerated() {
-            let w = Character(sc).terminalWidth
+            let w = sc.terminalWidth
             if col + w > width { starts.append(i); col = 0 }
             col += w
         }
@@ -113,29 +121,44 @@ enum ConsoleView {
                          width: Int, query: SearchQuery?, current: Int?) -> Int {
         let t = s.theme
         let base = t[.consoleText]
-        let bg = t[.consoleBackground]
+        let background = t[.consoleBackground].background == .default ? base.background : t[.consoleBackground].background
+        let colors = s.colorsEnabled
+        func resolve(_ console: ConsoleStyle) -> Style {
+            var style = Style(console)
+            if !colors { style.foreground = .default; style.background = .default }
+            if style.foreground == .default { style.foreground = base.foreground }
+            if style.background == .default { style.background = background }
+            style.attributes.formUnion(base.attributes)
+            return style
+        }
         let matches = query.map { line.matchRanges($0) } ?? []
         let matchStyle = number == current ? t[.currentMatch] : t[.searchMatch]
-        var runIndex = 0, runLeft = line.runs.first?.length ?? Int.max
-        var col = 0, i = 0, m = 0
+        let runs = line.styleRuns
+        var runIndex = 0
+        var nextRunOffset = runs.first?.utf8Offset ?? Int.max
+        var style = resolve(.plain)
+        var col = 0, i = 0, m = 0, offset = 0
+        let rowBase = y * grid.width
         for sc in line.text.unicodeScalars {
+            while offset >= nextRunOffset {
+                style = resolve(runs[runIndex].style)
+                runIndex += 1
+                nextRunOffset = runIndex < runs.count ? runs[runIndex].utf8Offset : Int.max
+            }
+            let v = sc.value
+            offset += v < 0x80 ? 1 : v < 0x800 ? 2 : v < 0x10000 ? 3 : 4
             defer { i += 1 }
-            var style = runIndex < line.runs.count ? line.runs[runIndex].style : Style()
-            runLeft -= 1
-            if runLeft == 0 { runIndex += 1; runLeft = runIndex < line.runs.count ? line.runs[runIndex].length : Int.max }
             if i < from { continue }
-            let ch = Character(sc)
-            let w = ch.terminalWidth
+            let w = v >= 0x20 && v < 0x7F ? 1 : sc.terminalWidth
             if w == 0 { continue }
             if col + w > width { return i }
-            if !s.colorsEnabled { style.foreground = .default; style.background = .default }
-            if style.foreground == .default { style.foreground = base.foreground }
-            if style.background == .default { style.background = bg.background == .default ? base.background : bg.background }
-            style.attributes.formUnion(base.attributes)
-            while m < matches.count && matches[m].upperBound <= i { m += 1 }
-            if m < matches.count && matches[m].contains(i) { style = matchStyle }
-            grid[col, y] = Cell(ch, style: style)
-            if w == 2 && col + 1 < grid.width { grid[col + 1, y] = Cell(" ", style: style, isContinuation: true) }
+            var cellStyle = style
+            if !matches.isEmpty {
+                while m < matches.count && matches[m].upperBound <= i { m += 1 }
+                if m < matches.count && matches[m].contains(i) { cellStyle = matchStyle }
+            }
+            grid.cells[rowBase + col] = Cell(scalar: sc, style: cellStyle)
+            if w == 2 && col + 1 < grid.width { grid.cells[rowBase + col + 1] = Cell(scalar: " ", style: cellStyle, isContinuation: true) }
             col += w
         }
         return i

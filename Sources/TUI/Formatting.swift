@@ -4,11 +4,21 @@ import Foundation
 public enum Formatting {
     /// `59s`, `13m`, `2h04m`, `3d02h`.
     public static func duration(_ seconds: Double) -> String {
-        let s = Int(max(0, seconds))
+        let s = seconds.isFinite ? Int(min(max(0, seconds), 1e12)) : 0
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         if s < 60 { return "\(s)s" }
-        if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
-        if s < 86400 { return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m" }
-        return "\(s / 86400)d\(String(format: "%02d", (s % 86400) / 3600))h"
+        if s < 3600 { return "\(s / 60)m\(two(s % 60))s" }
+        if s < 86400 { return "\(s / 3600)h\(two((s % 3600) / 60))m" }
+        return "\(s / 86400)d\(two((s % 86400) / 3600))h"
+    }
+
+    /// One decimal without Foundation formatting: `3.1`, `120.0`.
+    public static func oneDecimal(_ v: Double) -> String {
+        guard v.isFinite else { return "-" }
+        let tenths = Int((min(max(v, -1e12), 1e12) * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        let a = abs(tenths)
+        return "\(sign)\(a / 10).\(a % 10)"
     }
 
     /// `512B`, `18M`, `1.2G` (binary units).
@@ -18,22 +28,23 @@ public enum Formatting {
         var i = 0
         while v >= 1024 && i < units.count - 1 { v /= 1024; i += 1 }
         if i == 0 { return "\(b)B" }
-        return v < 10 ? String(format: "%.1f%@", v, units[i]) : "\(Int(v.rounded()))\(units[i])"
+        return v < 10 ? oneDecimal(v) + units[i] : "\(Int(v.rounded()))\(units[i])"
     }
 
     /// `41ms`, `1.2s`.
     public static func millis(_ ms: Double) -> String {
-        ms < 1000 ? "\(Int(ms.rounded()))ms" : String(format: "%.1fs", ms / 1000)
+        guard ms.isFinite, ms >= 0 else { return "-" }
+        return ms < 1000 ? "\(Int(ms.rounded()))ms" : oneDecimal(ms / 1000) + "s"
     }
 
     /// A sparkline of the last `width` samples, scaled to 0…max(100, peak).
     public static func sparkline(_ samples: [Double], width: Int, sparks: [Character]) -> String {
         guard width > 0, !samples.isEmpty, !sparks.isEmpty else { return "" }
-        let tail = samples.suffix(width)
+        let tail = samples.suffix(width).map { $0.isFinite ? min(max(0, $0), 1e6) : 0 }
         let top = max(100, tail.max() ?? 0)
         var out = ""
         for v in tail {
-            let i = Int((max(0, v) / top * Double(sparks.count - 1)).rounded())
+            let i = Int((v / top * Double(sparks.count - 1)).rounded())
             out.append(sparks[min(sparks.count - 1, max(0, i))])
         }
         return out

@@ -21,7 +21,8 @@ extension Grid {
     /// Draws a horizontal line of `character` from x for `count` columns.
     public mutating func hline(x: Int, y: Int, width count: Int, character: Character, style: Style) {
         guard y >= 0, y < height else { return }
-        for xx in max(0, x)..<min(width, x + max(0, count)) { self[xx, y] = Cell(character, style: style) }
+        let cell = Cell(character, style: style)
+        for xx in max(0, x)..<min(width, x + max(0, count)) { self[xx, y] = cell }
     }
 }
 

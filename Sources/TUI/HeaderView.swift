@@ -11,7 +11,7 @@ enum HeaderView {
         let counts = countsText(s)
         let right = grid.width - counts.displayWidth - 1
         for b in s.backends {
-            let status = s.connections[b] ?? .connected
+            let status = s.connections[b] ?? (s.instancesLoaded.contains(b) ? .connected : .connecting)
             let (dot, role, extra): (String, ThemeRole, String)
             switch status {
             case .connected: (dot, role, extra) = (sym.connected, .connectionUp, "")
@@ -30,12 +30,12 @@ enum HeaderView {
 
     /// "4 running · 1 paused · 2 exited" over all instances (not only filtered ones).
     static func countsText(_ s: AppState) -> String {
-        var byState: [InstanceState: Int] = [:]
-        for inst in s.instances.values { byState[inst.state, default: 0] += 1 }
+        var counts = [Int](repeating: 0, count: 8)
+        for inst in s.instances.values { counts[Reducer.stateRank(inst.state)] += 1 }
         let order: [InstanceState] = [.running, .starting, .stopping, .paused, .created, .stopped, .exited, .crashed]
         let parts = order.compactMap { st -> String? in
-            guard let n = byState[st], n > 0 else { return nil }
-            return "\(n) \(st.rawValue)"
+            let n = counts[Reducer.stateRank(st)]
+            return n > 0 ? "\(n) \(st.rawValue)" : nil
         }
         if parts.isEmpty { return s.instancesLoaded.isEmpty && !s.backends.isEmpty ? "loading…" : "no instances" }
         return parts.joined(separator: " \(s.symbols.dot) ")

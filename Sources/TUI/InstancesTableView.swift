@@ -120,13 +120,13 @@ enum InstancesTableView {
         switch c.id {
         case .name: return (inst.name, nil)
         case .host: return (inst.host, .dim)
-        case .image: return ((inst.image as NSString).lastPathComponent, nil)
+        case .image: return (inst.image.split(separator: "/").last.map(String.init) ?? inst.image, nil)
         case .state: return (stateText(inst, s), stateRole(inst))
         case .cpus: return ("\(inst.cpus)", nil)
         case .memory: return ("\(inst.memoryMiB)M", nil)
         case .cpuPercent:
             guard inst.state.isActive, let st = inst.stats else { return ("", nil) }
-            return (String(format: "%.1f", st.cpuPercent), nil)
+            return (Formatting.oneDecimal(st.cpuPercent), nil)
         case .sparkline:
             guard inst.state.isActive, let h = s.stats[inst.id] else { return ("", nil) }
             return (Formatting.sparkline(h.samples, width: c.width, sparks: s.symbols.sparks), .sparkline)

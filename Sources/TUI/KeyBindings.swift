@@ -13,6 +13,7 @@ public enum KeyBindings {
             .init(keys: "?", description: "this help (Esc closes)", isAction: false),
             .init(keys: "q, Ctrl-C", description: "quit (instances keep running)", isAction: false),
             .init(keys: "Esc", description: "back / close / clear filter", isAction: false),
+            .init(keys: "Ctrl-L / Ctrl-Z", description: "redraw the screen / suspend", isAction: false),
         ]),
         ("Lists", [
             .init(keys: "j k, Down Up", description: "move", isAction: false),
@@ -64,7 +65,7 @@ public enum KeyBindings {
         for (title, bindings) in sections {
             if !out.isEmpty { out.append("") }
             out.append(title)
-            for b in bindings { out.append("  " + b.keys.padded(to: 26) + " " + b.description) }
+            for b in bindings { out.append("  " + b.keys.padded(to: 24) + " " + b.description) }
         }
         return out
     }

@@ -188,9 +188,7 @@ public final class NCursesDriver {
         guard !isShutDown else { return }
         endwin()
         TerminalRestore.disarm()
-        let old = signal(SIGTSTP, SIG_DFL)
-        raise(SIGTSTP)
-        signal(SIGTSTP, old)
+        unitop_suspend_self()
         TerminalRestore.arm(outputFD: outputFD)
         _ = checkResize()
         requestFullRepaint()
@@ -227,12 +225,18 @@ public final class NCursesDriver {
                     if value == KEY_RESIZE { sawResize = true; continue }
                     if value == KEY_MOUSE {
                         var x: Int32 = 0, y: Int32 = 0, kind: Int32 = 0
-                        if unitop_getmouse(&x, &y, &kind) == 0, let k = Self.mouseKind(kind) {
+                        if !mouseEnabled {
+                            raw.append(.mouseReportStart)
+                        } else if unitop_getmouse(&x, &y, &kind) == 0, let k = Self.mouseKind(kind) {
                             raw.append(.mouse(MouseEvent(kind: k, x: Int(x), y: Int(y))))
                         }
                         continue
                     }
-                    raw.append(.keyCode(value))
+                    if value > KEY_MAX, TerminalInputDecoder.key(forCode: value) == nil, let name = keyname(value) {
+                        raw.append(.namedKey(String(cString: name)))
+                    } else {
+                        raw.append(.keyCode(value))
+                    }
                 } else {
                     raw.append(.character(UInt32(bitPattern: value)))
                 }

@@ -4,6 +4,8 @@ import Models
 extension Reducer {
     static func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         if let id = state.interactive { return interactiveKey(&state, id, key) }
+        if key == .control("l") { return [.repaint] }
+        if key == .control("z") { return [.suspend] }
         if state.confirm != nil { return confirmKey(&state, key) }
         if state.startForm != nil { return startFormKey(&state, key) }
         if state.prompt != nil { promptKey(&state, key); return [] }
@@ -185,7 +187,7 @@ extension Reducer {
         case .character("a"):
             if state.readonly { return refuse("attach") }
             guard inst.state.isActive else { return invalid("attach to") }
-            state.previousScreen = state.screen == .console ? .instances : state.screen
+            state.previousScreen = state.screen  // Ctrl-] returns here
             state.interactive = id
             state.screen = .console
             if state.consoles[id] != nil { state.consoles[id]?.follow = true }

@@ -18,9 +18,11 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         visible = Reducer.apply(&state, event, effects: &effects)
     case .instancesLoaded(let backend, let list):
         state.instancesLoaded.insert(backend)
-        for (id, inst) in state.instances where id.backend == backend.kind && id.host == backend.host
-            && !list.contains(where: { $0.id == id }) {
-            state.instances[inst.id] = nil
+        let listed = Set(list.map(\.id))
+        for id in state.instances.keys where id.backend == backend.kind && id.host == backend.host && !listed.contains(id) {
+            state.instances[id] = nil
+            state.stats[id] = nil
+            Reducer.closeConsole(&state, id, effects: &effects)
         }
         for inst in list { state.instances[inst.id] = inst }
         Reducer.recomputeRows(&state)

@@ -120,12 +120,18 @@ public final class Runtime {
     private func perform(_ effect: Effect) {
         switch effect {
         case .quit: stop()
+        case .repaint:
+            driver.requestFullRepaint()
+            renderNow()
+        case .suspend:
+            driver.suspend()
+            renderNow()
         case .loadImages:
             let dirs = imageDirectories
-            tasks.append(Task { @MainActor [weak self] in
+            Task { @MainActor [weak self] in
                 let images = await Task.detached { ImageCatalog(directories: dirs).scan() }.value
                 self?.send(.imagesLoaded(images))
-            })
+            }
         case .openConsole(let id, let history): openConsole(id, history: history)
         case .closeConsole(let id):
             consoleTasks.removeValue(forKey: id)?.cancel()
@@ -156,16 +162,17 @@ public final class Runtime {
         }
     }
 
+    /// Runs one backend action; its outcome comes back as an action. Not cancelled on quit: an
+    /// action the user confirmed finishes (or the process exits).
     private func run(_ what: String, _ body: @escaping @Sendable () async throws -> String) {
-        tasks.removeAll { $0.isCancelled }
-        tasks.append(Task { @MainActor [weak self] in
+        Task { @MainActor [weak self] in
             do {
                 let message = try await body()
                 self?.send(.actionSucceeded(message))
             } catch {
                 self?.send(.actionFailed("\(what) failed: \(error)"))
             }
-        })
+        }
     }
 
     private func openConsole(_ id: InstanceID, history: ConsoleHistory) {

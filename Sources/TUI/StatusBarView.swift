@@ -19,7 +19,9 @@ enum StatusBarView {
             let stamp = m.time.timeIntervalSince1970 > 0 ? timeFormatter.string(from: m.time) + " " : ""
             message = (" " + stamp + m.text + " ", m.isError ? t[.error] : t[.message])
         }
-        let msgWidth = message.map { min($0.0.displayWidth, grid.width * 2 / 3) } ?? 0
+        // Errors may take two thirds of the line, other messages half: the key hints stay useful.
+        let share = (s.status?.isError ?? false) ? grid.width * 2 / 3 : grid.width / 2
+        let msgWidth = message.map { min($0.0.displayWidth, share) } ?? 0
         let keysRight = grid.width - msgWidth - (msgWidth > 0 ? 1 : 0)
         if s.interactive != nil {
             grid.put(" keys go to the guest · Ctrl-] leaves", x: 0, y: y, style: t[.dim], maxWidth: keysRight)

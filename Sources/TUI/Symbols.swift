@@ -1,28 +1,42 @@
 import Models
 
 /// The glyphs the views draw, in a Unicode and an ASCII variant (chosen from the terminal's capabilities).
-public struct Symbols: Sendable, Equatable {
-    public var running: String
-    public var paused: String
-    public var exited: String
-    public var crashed: String
-    public var transitional: String
-    public var created: String
-    public var horizontal: Character
-    public var vertical: Character
-    public var topLeft: Character
-    public var topRight: Character
-    public var bottomLeft: Character
-    public var bottomRight: Character
-    public var connected: String
-    public var disconnected: String
-    public var dot: String
-    public var ellipsis: String
-    public var enter: String
-    public var arrow: String
-    public var emDash: String
-    public var spinner: [String]
-    public var sparks: [Character]
+public final class Symbols: Sendable {
+    public let running: String
+    public let paused: String
+    public let exited: String
+    public let crashed: String
+    public let transitional: String
+    public let created: String
+    public let horizontal: Character
+    public let vertical: Character
+    public let topLeft: Character
+    public let topRight: Character
+    public let bottomLeft: Character
+    public let bottomRight: Character
+    public let connected: String
+    public let disconnected: String
+    public let dot: String
+    public let ellipsis: String
+    public let enter: String
+    public let arrow: String
+    public let emDash: String
+    public let spinner: [String]
+    public let sparks: [Character]
+
+    init(
+        running: String, paused: String, exited: String, crashed: String, transitional: String, created:
+        String, horizontal: Character, vertical: Character, topLeft: Character, topRight: Character,
+        bottomLeft: Character, bottomRight: Character, connected: String, disconnected: String, dot: String,
+        ellipsis: String, enter: String, arrow: String, emDash: String, spinner: [String], sparks: [Character]
+    ) {
+        self.running = running; self.paused = paused; self.exited = exited; self.crashed = crashed;
+        self.transitional = transitional; self.created = created; self.horizontal = horizontal; self.vertical
+        = vertical; self.topLeft = topLeft; self.topRight = topRight; self.bottomLeft = bottomLeft;
+        self.bottomRight = bottomRight; self.connected = connected; self.disconnected = disconnected; self.dot
+        = dot; self.ellipsis = ellipsis; self.enter = enter; self.arrow = arrow; self.emDash = emDash;
+        self.spinner = spinner; self.sparks = sparks
+    }
 
     public static let unicode = Symbols(
         running: "●", paused: "‖", exited: "✓", crashed: "✗", transitional: "◌", created: "○",

@@ -49,4 +49,13 @@ public protocol TerminalDriver: AnyObject {
     func present(_ grid: Grid)
     /// Restores the terminal (idempotent).
     func shutdown()
+    /// Draws the whole screen on the next ``present(_:)`` (Ctrl-L). Default: nothing.
+    func requestFullRepaint()
+    /// Gives the terminal back and stops the process until it is continued (Ctrl-Z). Default: nothing.
+    func suspend()
+}
+
+extension TerminalDriver {
+    public func requestFullRepaint() {}
+    public func suspend() {}
 }

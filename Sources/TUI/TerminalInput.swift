@@ -12,6 +12,12 @@ public enum RawInput: Sendable, Hashable {
     case keyCode(Int32)
     /// A mouse event already read with `getmouse`.
     case mouse(MouseEvent)
+    /// KEY_MOUSE without a mouse event (mouse reporting off): ncurses matched only the start of an
+    /// SGR mouse report (`ESC [ <`); the rest (`b;x;yM`) follows as characters and is dropped.
+    case mouseReportStart
+    /// A key ncurses defined from an extended terminfo capability (code above KEY_MAX), by its
+    /// capability name (`keyname`), e.g. "kcbt2" or "kUP5".
+    case namedKey(String)
 }
 
 /// Turns what ncurses reads into ``TerminalEvent``s.
@@ -45,6 +51,15 @@ public struct TerminalInputDecoder: Sendable {
             case .keyCode(let code):
                 if let key = Self.key(forCode: code) { events.append(.key(key)) }
                 i += 1
+            case .namedKey(let name):
+                if let key = Self.key(forCapabilityName: name) { events.append(.key(key)) }
+                i += 1
+            case .mouseReportStart:
+                guard let end = Self.endOfMouseReport(items, from: i + 1) else {
+                    pending = Array(items[i...])
+                    return events
+                }
+                i = end
             case .character(27):
                 switch escapeSequence(items, from: i) {
                 case .incomplete:
@@ -67,6 +82,7 @@ public struct TerminalInputDecoder: Sendable {
         guard !pending.isEmpty else { return [] }
         let items = pending
         pending = []
+        if case .mouseReportStart = items[0] { return [] }
         var events: [TerminalEvent] = [.key(.escape)]
         // What followed ESC was not a complete sequence: keep printable characters as typed (Alt-x).
         let rest = decode(Array(items.dropFirst()))
@@ -94,7 +110,9 @@ public struct TerminalInputDecoder: Sendable {
         case .keyCode(let code):
             // Alt plus a key ncurses decoded: the key.
             return .consumed(2, Self.key(forCode: code).map { .key($0) })
-        case .mouse:
+        case .namedKey(let name):
+            return .consumed(2, Self.key(forCapabilityName: name).map { .key($0) })
+        case .mouse, .mouseReportStart:
             return .consumed(1, .key(.escape))
         case .character:
             // Alt plus a character: Escape, then the character (decoded on the next step).
@@ -128,6 +146,18 @@ public struct TerminalInputDecoder: Sendable {
             return .consumed(i - start, nil)
         }
         return .incomplete
+    }
+
+    /// Index after the `b;x;y` + `M`/`m` tail of an SGR mouse report starting at `start`, nil if incomplete.
+    static func endOfMouseReport(_ items: [RawInput], from start: Int) -> Int? {
+        var i = start
+        while i < items.count && i - start < maxSequenceLength {
+            guard case .character(let c) = items[i] else { return i }
+            if c == 0x4D || c == 0x6D { return i + 1 }  // M or m
+            guard (0x30...0x39).contains(c) || c == 0x3B else { return i }
+            i += 1
+        }
+        return i - start >= maxSequenceLength ? i : nil
     }
 
     static func csiKey(params: String, final: UInt8) -> Key? {
@@ -215,6 +245,28 @@ public struct TerminalInputDecoder: Sendable {
             let f0 = unitop_key_f(0)
             if code > f0 && code <= f0 + 60 { return .function(Int(code - f0 - 1) % 12 + 1) }
             return nil
+        }
+    }
+}
+
+extension TerminalInputDecoder {
+    /// The key for an extended terminfo key capability name: the modified variants of the usual keys
+    /// (xterm's kUP5 = Ctrl-Up, linux's kcbt2 = ESC [ Z) are reported as the plain key.
+    public static func key(forCapabilityName name: String) -> Key? {
+        let base = String(name.prefix { !$0.isNumber })
+        switch base {
+        case "kcbt": return .backTab
+        case "kUP": return .up
+        case "kDN": return .down
+        case "kLFT": return .left
+        case "kRIT": return .right
+        case "kHOM": return .home
+        case "kEND": return .end
+        case "kPRV": return .pageUp
+        case "kNXT": return .pageDown
+        case "kDC": return .delete
+        case "kIC": return .insert
+        default: return nil
         }
     }
 }
@@ -322,8 +374,9 @@ final class InputPump: @unchecked Sendable {
             let box = ResultBox()
             let done = DispatchSemaphore(value: 0)
             let handler = self.handler
+            let reason = wakeup
             Task { @MainActor in
-                box.hasPending = handler(wakeup)
+                box.hasPending = handler(reason)
                 done.signal()
             }
             done.wait()

@@ -1,5 +1,7 @@
 // unitop-termcheck: exercises the ncurses driver. Draws a test pattern (colours, attributes, wide
 // characters, box drawing), shows the last key decoded, follows resizes and quits on q.
+// UNITOP_TERMCHECK_IGNORE_TERMINATION=1 ignores SIGTERM/SIGHUP/SIGINT (tests the driver's fallback);
+// UNITOP_TERMCHECK_GRACE=N sets the driver's termination grace period.
 // Keys: q quit, Ctrl-L full repaint, m toggle mouse, Ctrl-Z suspend, Ctrl-\ forced crash (a trap,
 // for testing terminal restore).
 import Foundation
@@ -59,16 +61,28 @@ struct TermCheck {
 
 let driver: NCursesDriver
 do {
-    driver = try NCursesDriver()
+    var options = NCursesDriver.Options()
+    if let grace = ProcessInfo.processInfo.environment["UNITOP_TERMCHECK_GRACE"].flatMap({ UInt32($0) }) {
+        options.terminationGraceSeconds = grace
+    }
+    driver = try NCursesDriver(options: options)
 } catch {
     FileHandle.standardError.write(Data("unitop-termcheck: \(error)\n".utf8))
     exit(1)
 }
 var state = TermCheck(size: driver.size, capabilities: driver.capabilities)
 var terminatedBy: Int32 = 0
-driver.onTerminationRequest = { sig in
-    terminatedBy = sig
-    driver.shutdown()
+if ProcessInfo.processInfo.environment["UNITOP_TERMCHECK_IGNORE_TERMINATION"] != nil {
+    // Simulates an app whose quit path hangs: the driver's fallback must still restore and exit.
+    driver.onTerminationRequest = { sig in
+        state.lastKey = "termination request \(sig) ignored"
+        driver.present(state.render(mouse: driver.mouseEnabled))
+    }
+} else {
+    driver.onTerminationRequest = { sig in
+        terminatedBy = sig
+        driver.shutdown()
+    }
 }
 driver.present(state.render(mouse: driver.mouseEnabled))
 

@@ -21,6 +21,26 @@ struct ConsoleSanitizerChunkingTests {
         #expect(sanitize(bytes, splitAt: Array(0...bytes.count)) == whole)
     }
 
+    @Test("regression (fuzz): an over-long control sequence is abandoned at the same byte in any chunking")
+    func longSequenceSplit() {
+        let bytes = Array(("\u{1B}[" + String(repeating: "1;", count: 200) + "31mtext\n").utf8)
+        let whole = sanitize(bytes)
+        #expect(String(decoding: whole, as: UTF8.self).hasSuffix("mtext\n"))
+        for cut in 0...bytes.count {
+            #expect(sanitize(bytes, splitAt: [cut]) == whole, "split at \(cut)")
+        }
+        #expect(sanitize(bytes, splitAt: Array(stride(from: 0, to: bytes.count, by: 7))) == whole)
+    }
+
+    @Test("an over-long string is abandoned at the same byte in any chunking")
+    func longStringSplit() {
+        let bytes = Array(("\u{1B}]52;c;" + String(repeating: "QUJD", count: 1100) + "\u{07}after\n").utf8)
+        let whole = sanitize(bytes)
+        for cut in stride(from: 0, through: bytes.count, by: 97) {
+            #expect(sanitize(bytes, splitAt: [cut, cut + 1]) == whole, "split at \(cut)")
+        }
+    }
+
     @Test("invalid UTF-8 and C1 bytes split at every boundary")
     func everySplitInvalid() {
         let bytes: [UInt8] = [0x41, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x41, 0xED, 0xA0, 0x80, 0xC2, 0x9B, 0x9B, 0x31, 0x6D, 0xF4, 0x8F, 0xBF, 0xBF]

@@ -157,6 +157,8 @@ struct ScrollbackTests {
         #expect(scrollback.count == 10_000)
         #expect(scrollback.totalBytes == 990_000)
         #expect(scrollback.firstLineNumber == 10_000)
+        // Text is packed in shared chunks: well under 2 MB for 990 KB of text.
+        #expect(scrollback.memoryBytes < 2_000_000)
     }
 
     @Test("ConsoleEngine sanitizes and appends")
@@ -168,5 +170,62 @@ struct ScrollbackTests {
         engine.finish()
         #expect(engine.scrollback.texts == ["boot ok", "green", "€\u{FFFD}", "\u{FFFD}"])
         #expect(try #require(engine.scrollback.line(at: 1)).isStyled)
+    }
+
+    @Test("ConsoleEngine gives the same lines as appending sanitized bytes, in any chunking")
+    func engineMatchesAppend() throws {
+        let corpus = ConsoleCorpus.generate(bytes: 400_000, seed: 11)
+        var reference = Scrollback(capacity: 100_000)
+        reference.append(ConsoleSanitizer.sanitize(corpus))
+        var engine = ConsoleEngine(scrollbackLines: 100_000)
+        var offset = 0
+        var step = 1
+        while offset < corpus.count {
+            let end = min(corpus.count, offset + step)
+            engine.feed(Array(corpus[offset..<end]))
+            offset = end
+            step = step % 997 + 13
+        }
+        engine.finish()
+        #expect(engine.scrollback.lineNumbers == reference.lineNumbers)
+        #expect(engine.scrollback.totalBytes == reference.totalBytes)
+        for number in reference.lineNumbers {
+            let expected = try #require(reference.line(at: number))
+            let actual = try #require(engine.scrollback.line(at: number))
+            if actual != expected {
+                Issue.record("line \(number): \(actual.text.debugDescription) != \(expected.text.debugDescription)")
+                return
+            }
+        }
+    }
+
+    @Test("styles of kept lines stay right while styled lines are evicted")
+    func styledEviction() throws {
+        var scrollback = Scrollback(capacity: 10)
+        for k in 0..<5000 {
+            scrollback.append(k % 3 == 0 ? "plain \(k)\n" : "\u{1B}[3\(k % 8)mcolour\u{1B}[0m \(k)\n")
+        }
+        #expect(scrollback.firstLineNumber == 4990)
+        for number in scrollback.lineNumbers {
+            let line = try #require(scrollback.line(at: number))
+            if number % 3 == 0 {
+                #expect(line.styleRuns.isEmpty && line.text == "plain \(number)")
+            } else {
+                #expect(line.text == "colour \(number)")
+                #expect(line.styleRuns == [ConsoleStyleRun(utf8Offset: 0, style: ConsoleStyle(foreground: .ansi(UInt8(number % 8)))),
+                                           ConsoleStyleRun(utf8Offset: 6, style: .plain)])
+            }
+        }
+    }
+
+    @Test("the scrollback's text is bounded in bytes as well as lines")
+    func byteBound() {
+        var scrollback = Scrollback(capacity: 10_000)
+        let line = [UInt8](repeating: 0x79, count: ConsoleLimits.maxLineBytes - 1) + [0x0A]
+        for _ in 0..<600 { scrollback.append(line) }
+        #expect(scrollback.totalBytes <= ConsoleLimits.maxScrollbackBytes)
+        #expect(scrollback.count < 600)
+        #expect(scrollback.lastLineNumber == 599)
+        #expect(scrollback.memoryBytes < ConsoleLimits.maxScrollbackBytes + 2 * ConsoleLimits.maxLineBytes * 8)
     }
 }

@@ -38,7 +38,7 @@ import Testing
         press(&s, .character("k"))
         let c = try #require(s.consoles[id])
         #expect(!c.follow)
-        #expect(screenText(s).contains("─ paused ─"))
+        #expect(screenText(s).contains("─ paused at 76/100 ─"))
         let before = screen(s)
         // New output does not move a paused view.
         _ = reduce(&s, .consoleData(id, Array("new line\n".utf8)))

@@ -65,3 +65,24 @@ import Testing
         #expect(screen(s).last?.contains("keys go to the guest") == true)
     }
 }
+
+@Suite struct InteractiveReturnTests {
+    @Test func ctrlBracketReturnsToFullScreenConsoleWhenAttachedFromThere() {
+        var s = makeState([makeInstance("web-1")])
+        press(&s, .enter)
+        #expect(s.screen == .console)
+        press(&s, .character("a"))
+        #expect(s.interactive != nil)
+        press(&s, .control("]"))
+        #expect(s.screen == .console)
+        #expect(s.interactive == nil)
+    }
+
+    @Test func reloadDropsVanishedInstancesAndClosesTheirConsoles() {
+        var s = makeState([makeInstance("a"), makeInstance("b")])
+        let effects = reduce(&s, .instancesLoaded(BackendRef(kind: "qemu", host: "local"), [makeInstance("b")]))
+        #expect(effects.contains(.closeConsole(InstanceID(backend: "qemu", host: "local", name: "a"))))
+        #expect(s.rows.map(\.name) == ["b"])
+        #expect(s.selectedID?.name == "b")
+    }
+}

@@ -146,3 +146,27 @@ import Testing
         #expect(s.selectedID?.name == "charlie")
     }
 }
+
+@Suite struct TerminalKeyTests {
+    @Test func ctrlLRepaintsAndCtrlZSuspends() {
+        var s = makeState([makeInstance("a")])
+        #expect(press(&s, .control("l")) == [.repaint])
+        #expect(press(&s, .control("z")) == [.suspend])
+        // In interactive mode they go to the guest.
+        press(&s, .character("a"))
+        let id = InstanceID(backend: "qemu", host: "local", name: "a")
+        #expect(press(&s, .control("l")) == [.sendInput(id, [0x0C])])
+        #expect(press(&s, .control("z")) == [.sendInput(id, [0x1A])])
+    }
+
+    @Test func backendShowsConnectingUntilLoaded() {
+        var s = AppState()
+        s.width = 120; s.height = 30
+        s.backends = [BackendRef(kind: "libvirt", host: "lab1")]
+        #expect(screen(s)[0].contains("libvirt:lab1 ○ connecting"))
+        #expect(screen(s)[0].hasSuffix("loading…"))
+        _ = reduce(&s, .instancesLoaded(BackendRef(kind: "libvirt", host: "lab1"), []))
+        #expect(screen(s)[0].contains("libvirt:lab1 ●"))
+        #expect(screen(s)[0].hasSuffix("no instances"))
+    }
+}

@@ -186,3 +186,21 @@ import Testing
         #expect(screenText(s).contains("console: none"))
     }
 }
+
+@Suite struct FormattingTests {
+    @Test func hostileNumbersDoNotCrash() {
+        #expect(Formatting.sparkline([.nan, .infinity, -5, 1e300, 50], width: 5, sparks: Symbols.unicode.sparks).count == 5)
+        #expect(Formatting.oneDecimal(.nan) == "-")
+        #expect(Formatting.oneDecimal(3.14159) == "3.1")
+        #expect(Formatting.duration(.infinity) == "0s")
+        #expect(Formatting.duration(59) == "59s")
+        #expect(Formatting.duration(125) == "2m05s")
+        #expect(Formatting.duration(7440) == "2h04m")
+        #expect(Formatting.duration(90_000) == "1d01h")
+        #expect(Formatting.bytes(18 << 20) == "18M")
+        #expect(Formatting.bytes(1536) == "1.5K")
+        #expect(Formatting.millis(41.4) == "41ms")
+        #expect(Formatting.millis(1500) == "1.5s")
+        #expect(Formatting.millis(-1) == "-")
+    }
+}

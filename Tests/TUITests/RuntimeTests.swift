@@ -137,4 +137,22 @@ final class FakeBackend: UnikernelBackend, @unchecked Sendable {
         driver.type(.character("q"))
         #expect(await app.value == 0)
     }
+
+    @Test func burstsOfConsoleOutputAreCoalescedIntoFewFrames() async throws {
+        let driver = InMemoryDriver(width: 100, height: 30)
+        let backend = FakeBackend(instances: [makeInstance("flood", startedAt: Date())], history: "start\n")
+        let (opts, home) = try options(driver)
+        defer { home.remove() }
+        let app = Task { await TUIApp.run(backends: [backend], options: opts) }
+        try #require(await Wait.until(timeout: 10) { driver.screenText.contains("start") })
+        let before = driver.presentCount
+        for i in 0..<2000 { backend.consoleOutput("chunk \(i)\n") }
+        try #require(await Wait.until(timeout: 20) { driver.screenText.contains("chunk 1999") })
+        let frames = driver.presentCount - before
+        print("coalescing: \(frames) frames for 2000 console chunks")
+        #expect(frames < 500, "\(frames) frames for 2000 chunks")
+        #expect(driver.screenText.contains("2,001 lines"))
+        driver.type(.character("q"))
+        #expect(await app.value == 0)
+    }
 }

@@ -71,6 +71,9 @@ void unitop_restore_now(void);
 void unitop_signals_install(int wake_fd, unsigned grace_seconds);
 /* Restores the signal dispositions saved by unitop_signals_install. */
 void unitop_signals_uninstall(void);
+/* Stops the process with SIGTSTP (default action, unblocked on this thread so it takes effect before
+   returning); returns after SIGCONT. Restores the previous disposition and mask. */
+void unitop_suspend_self(void);
 /* The termination signal received (0 if none) */
 int unitop_signals_pending_termination(void);
 /* Cancels the fallback alarm (the app is quitting by itself). */
