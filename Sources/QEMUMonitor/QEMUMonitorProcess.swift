@@ -24,8 +24,9 @@ public enum QEMUMonitorProcess {
 
     /// Runs the supervisor; returns the process exit status.
     public static func run(arguments: [String]) -> Int32 {
-        let signalFd = unitop_signalfd_open()
+        // Look at descriptor 3 before opening anything that could take its number.
         let reportFd: Int32 = fcntl(3, F_GETFD) >= 0 ? 3 : -1
+        let signalFd = unitop_signalfd_open()
         guard arguments.count == 1, let dir = arguments.first, dir.hasPrefix("/") else {
             FileIO.writeAll(2, Array("usage: unitop-monitor INSTANCE_DIR (started by unitop; not for manual use)\n".utf8))
             return 2

@@ -146,3 +146,11 @@ public enum MonitorLimits {
     /// Most console clients and control clients at once.
     public static let maxClients = 64
 }
+
+extension QMPValue: CustomStringConvertible {
+    /// Compact JSON text (for logs).
+    public var description: String {
+        guard let data = try? JSONEncoder().encode(self) else { return "?" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -143,6 +143,11 @@ extension Supervisor {
             return ExitRecord(state: .crashed, exitCode: nil, reason: "QEMU killed by signal \(sig)", rawStatus: raw)
         }
         let code = w.exitCode ?? -1
+        let stderrTail = QEMUStderr.lastLine(files.qemuStderr)
+        if code == 1, let tail = stderrTail, !tail.contains("warning:") {
+            // QEMU's own fatal errors also exit with 1 (which isa-debug-exit value 0 would give).
+            return ExitRecord(state: .crashed, exitCode: nil, reason: "QEMU failed: \(tail)", rawStatus: raw)
+        }
         if code & 1 == 1 && shutdownReason == nil {
             return ExitRecord(state: .exited, exitCode: (code - 1) / 2, reason: "guest exited (isa-debug-exit)", rawStatus: raw)
         }
@@ -152,9 +157,8 @@ extension Supervisor {
         if code == 0 {
             return ExitRecord(state: .stopped, exitCode: nil, reason: "QEMU quit (\(shutdownReason ?? "no reason given"))", rawStatus: raw)
         }
-        let tail = QEMUStderr.lastLine(files.qemuStderr)
         return ExitRecord(state: .crashed, exitCode: nil,
-                          reason: "QEMU exited with status \(code)" + (tail.map { ": \($0)" } ?? ""), rawStatus: raw)
+                          reason: "QEMU exited with status \(code)" + (stderrTail.map { ": \($0)" } ?? ""), rawStatus: raw)
     }
 
     func formatSeconds(_ s: Double) -> String {

@@ -88,6 +88,14 @@ struct QEMUConsoleTests {
         #expect(await Wait.until(timeout: 10) { () async -> Bool in viewer.finished })
         try await other.remove("shared", force: false)
         #expect(await Wait.until(timeout: 10) { () async -> Bool in collected.removed.contains("shared") })
+        #expect(collected.changedNames == ["shared"])
+
+        // The same name again: the new instance's changes are seen too.
+        let before = collected.states("shared").count
+        _ = try await env.backend.start(try env.spec("idle", name: "shared"))
+        #expect(await Wait.until(timeout: 20) { () async -> Bool in collected.states("shared").dropFirst(before).contains(.running) })
+        try await env.backend.kill("shared")
+        #expect(await Wait.until(timeout: 10) { () async -> Bool in collected.states("shared").dropFirst(before).contains(.stopped) })
     }
 }
 
@@ -110,6 +118,11 @@ final class EventCollector: @unchecked Sendable {
 
     func hasStats(_ name: String) -> Bool {
         all.contains { if case .stats(let id, let s) = $0 { return id.name == name && (s.rssBytes ?? 0) > 0 }; return false }
+    }
+
+    /// Names that appeared in `instanceChanged` events.
+    var changedNames: Set<String> {
+        Set(all.compactMap { if case .instanceChanged(let i) = $0 { return i.name }; return nil })
     }
 
     var removed: [String] {

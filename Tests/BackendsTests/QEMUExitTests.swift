@@ -29,6 +29,35 @@ struct QEMUExitTests {
         #expect(done.exitCode == 0)
     }
 
+    @Test func microvmExitCodeAndPanic() async throws {
+        let env = try QEMUTestEnvironment()
+        defer { env.cleanUp() }
+        _ = try await env.backend.start(try env.spec("exit", name: "mv-exit", append: "code=7", machine: "microvm"))
+        let exited = try await QEMUTest.waitForState(env.backend, "mv-exit", [.exited, .crashed, .stopped])
+        #expect(exited.state == .exited)
+        #expect(exited.exitCode == 7)
+        #expect(exited.machine == "microvm")
+        _ = try await env.backend.start(try env.spec("panic", name: "mv-panic", machine: "microvm"))
+        let panicked = try await QEMUTest.waitForState(env.backend, "mv-panic", [.exited, .crashed, .stopped])
+        #expect(panicked.state == .crashed)
+        #expect(panicked.exitReason == "guest panicked", "\(panicked.exitReason ?? "nil")")
+    }
+
+    @Test func tooLongSocketPathIsAClearError() async throws {
+        let env = try QEMUTestEnvironment()
+        defer { env.cleanUp() }
+        var paths = env.paths
+        paths.runtimeDirectory = "/tmp/" + String(repeating: "r", count: 90)
+        let b = try QEMUBackend(paths: paths, config: Config())
+        do {
+            _ = try await b.start(try env.spec("idle", name: "a-rather-long-name"))
+            Issue.record("start should have failed")
+        } catch let UnitopError.invalidArgument(message) {
+            #expect(message.contains("over the Unix limit"), "\(message)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: env.files("a-rather-long-name").directory))
+    }
+
     @Test func panicIsACrashWithReason() async throws {
         let env = try QEMUTestEnvironment()
         defer { env.cleanUp() }
@@ -129,5 +158,35 @@ struct QEMUExitTests {
         }
         try await env.backend.remove("busy", force: true)
         await #expect(throws: UnitopError.instanceNotFound("busy")) { try await env.backend.instance(named: "busy") }
+    }
+}
+
+@Suite("QEMU backend: listing")
+struct QEMUListingTests {
+    /// 100 finished instances (copies of one real exit record) plus one whose monitor vanished.
+    @Test func listsManyInstancesFromStateFiles() async throws {
+        let env = try QEMUTestEnvironment()
+        defer { env.cleanUp() }
+        _ = try await env.backend.start(try env.spec("exit", name: "model", append: "code=5"))
+        _ = try await QEMUTest.waitForState(env.backend, "model", [.exited, .crashed, .stopped])
+        let model = env.files("model").directory
+        for i in 0..<100 {
+            try FileManager.default.copyItem(atPath: model, toPath: env.files("copy-\(i)").directory)
+        }
+        // An instance whose monitor pid record no longer matches a live process, and no exit record.
+        let ghost = env.files("ghost")
+        try FileManager.default.copyItem(atPath: model, toPath: ghost.directory)
+        try FileManager.default.removeItem(atPath: ghost.exit)
+        try FileIO.writeAtomically(ghost.monitorPid, Array("999999 1\n".utf8))
+
+        let clock = ContinuousClock()
+        var listed: [Instance] = []
+        let elapsed = try await clock.measure { listed = try await env.backend.instances() }
+        print("instances() for \(listed.count) instances took \(elapsed)")
+        #expect(listed.count == 102)
+        #expect(listed.filter { $0.state == .exited && $0.exitCode == 5 }.count == 101)
+        let g = try #require(listed.first { $0.name == "ghost" })
+        #expect(g.state == .crashed)
+        #expect(g.exitReason == "monitor died")
     }
 }

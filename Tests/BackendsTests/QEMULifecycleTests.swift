@@ -48,7 +48,11 @@ struct QEMULifecycleTests {
         #expect(await Wait.until(timeout: 20) { () async -> Bool in all.text.components(separatedBy: "unitop-fixture hello booted").count >= 3 })
 
         // Graceful stop: hello ignores ACPI, so the monitor escalates.
-        try await b.stop("hello", timeoutSeconds: 2)
+        let stopping = Task { try await b.stop("hello", timeoutSeconds: 2) }
+        let during = try await QEMUTest.waitForState(b, "hello", [.stopping, .stopped])
+        #expect(during.state == .stopping)
+        #expect(during.stopDeadline != nil)
+        try await stopping.value
         let stopped = try await b.instance(named: "hello")
         #expect(stopped.state == .stopped)
         #expect(stopped.exitReason?.contains("quit after 2s") == true, "\(stopped.exitReason ?? "nil")")

@@ -115,6 +115,12 @@ final class ConsoleFollower: @unchecked Sendable {
             readToEnd(fd)
             close(fd)
             fd = -1
+            // Rotated twice since we looked: the file in between is now console.log.1.
+            let prev = open(files.consoleLogPrevious, O_RDONLY | O_CLOEXEC)
+            if prev >= 0 {
+                if Self.inode(prev) != inode { readToEnd(prev) }
+                close(prev)
+            }
         }
     }
 

@@ -83,7 +83,7 @@ final class EventCenter: @unchecked Sendable {
         if dirWatches[name] == nil {
             let mask = UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE)
             dirWatches[name] = hub.addWatch(path: f.directory, mask: mask) { [self] m, file in
-                if m & UInt32(IN_IGNORED) != 0 { return }
+                if m & UInt32(IN_IGNORED) != 0 { dirWatches.removeValue(forKey: name); return }
                 if file == "status.json" || file == "exit.json" || file == "spec.json" || file == "monitor.pid" || file.isEmpty {
                     refresh(name)
                 }

@@ -166,9 +166,12 @@ final class FileWatchHub: @unchecked Sendable {
                     for w in Array(watches.values) { w.handler(mask, "") }
                     continue
                 }
-                for w in Array(watches.values) where w.wd == wd && (w.mask & mask) != 0 || (w.wd == wd && mask & UInt32(IN_IGNORED) != 0) {
+                let ignored = mask & UInt32(IN_IGNORED) != 0
+                for w in Array(watches.values) where w.wd == wd && ((w.mask & mask) != 0 || ignored) {
                     w.handler(mask, name)
                 }
+                // The kernel dropped this watch (directory deleted): forget it, its number may be reused.
+                if ignored { watches = watches.filter { $0.value.wd != wd } }
             }
         }
     }

@@ -106,7 +106,8 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
         let paths = self.paths, files = reader.files(name)
         try await offPool {
             try StateLock.withLock(stateDirectory: paths.stateDirectory) {
-                let gone = files.directory + ".removing-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+                // A leading dot keeps the doomed directory out of listings (not a valid name).
+                let gone = paths.stateDirectory + "/instances/.removing-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
                 // Rename first so nobody sees a half-deleted instance.
                 guard rename(files.directory, gone) == 0 else {
                     throw UnitopError.io(path: files.directory, message: String(cString: strerror(errno)))
