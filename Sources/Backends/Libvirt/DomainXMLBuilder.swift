@@ -1,0 +1,98 @@
+import Models
+
+/// Builds the libvirt domain XML for one unikernel instance.
+///
+/// Every user-supplied value is validated and XML-escaped. The domain boots the image as a
+/// multiboot kernel with no disks, network, graphics or USB; the serial port is a pty whose output
+/// virtlogd also writes to ``logPath`` from the first byte; QEMU's `isa-debug-exit` (port 0x501)
+/// and a pvpanic device (port 0x505) let guests report exit codes and panics.
+public struct DomainXMLBuilder: Sendable {
+    /// Longest kernel command line accepted.
+    public static let maxAppendBytes = 4096
+    /// Longest path accepted.
+    public static let maxPathBytes = 4096
+    public static let maxCPUs = 255
+    public static let qemuNamespace = "http://libvirt.org/schemas/domain/qemu/1.0"
+
+    public var name: String
+    /// Path of the kernel on the libvirt host.
+    public var kernelPath: String
+    public var append: String
+    public var memoryMiB: Int
+    public var cpus: Int
+    /// `pc` or `microvm` (or another QEMU machine name of letters, digits, `.`, `_`, `-`).
+    public var machine: String
+    /// true: `<domain type='kvm'>`; false: TCG (`type='qemu'`).
+    public var kvm: Bool
+    /// CPU model under KVM (default `kvm64`; `host-passthrough` aborts QEMU on some hosts). Ignored under TCG.
+    public var cpuModel: String?
+    /// Console log on the libvirt host (written by virtlogd).
+    public var logPath: String
+    public var metadata: DomainMetadata?
+
+    public init(name: String, kernelPath: String, append: String, memoryMiB: Int, cpus: Int, machine: String,
+                kvm: Bool, cpuModel: String? = nil, logPath: String, metadata: DomainMetadata? = nil) {
+        self.name = name; self.kernelPath = kernelPath; self.append = append; self.memoryMiB = memoryMiB
+        self.cpus = cpus; self.machine = machine; self.kvm = kvm; self.cpuModel = cpuModel
+        self.logPath = logPath; self.metadata = metadata
+    }
+
+    /// Validates every value and returns the XML.
+    public func build() throws(UnitopError) -> String {
+        try InstanceName.validate(name)
+        guard (1...MemorySize.maxMiB).contains(memoryMiB) else {
+            throw .invalidArgument("memory \(memoryMiB) MiB is out of range (1 MiB to 1 TiB)")
+        }
+        guard (1...Self.maxCPUs).contains(cpus) else {
+            throw .invalidArgument("cpus \(cpus) is out of range (1 to \(Self.maxCPUs))")
+        }
+        try Self.checkIdentifier(machine, what: "machine type")
+        if let cpuModel { try Self.checkIdentifier(cpuModel, what: "CPU model") }
+        try XMLEscaping.checkRepresentable(append, what: "kernel command line", maxBytes: Self.maxAppendBytes)
+        for (path, what) in [(kernelPath, "kernel path"), (logPath, "console log path")] {
+            try XMLEscaping.checkRepresentable(path, what: what, maxBytes: Self.maxPathBytes)
+            guard path.hasPrefix("/") else { throw .invalidArgument("\(what) '\(path)' is not absolute") }
+        }
+        let e = XMLEscaping.escape
+        var x = "<domain type='\(kvm ? "kvm" : "qemu")' xmlns:qemu='\(Self.qemuNamespace)'>\n"
+        x += "  <name>\(e(name))</name>\n"
+        if let metadata { x += "  <metadata>\(metadata.xmlElement())</metadata>\n" }
+        x += "  <memory unit='MiB'>\(memoryMiB)</memory>\n"
+        x += "  <vcpu>\(cpus)</vcpu>\n"
+        x += "  <os>\n"
+        x += "    <type arch='x86_64' machine='\(e(machine))'>hvm</type>\n"
+        x += "    <kernel>\(e(kernelPath))</kernel>\n"
+        x += "    <cmdline>\(e(append))</cmdline>\n"
+        x += "  </os>\n"
+        x += "  <features><acpi/></features>\n"
+        if kvm {
+            x += "  <cpu mode='custom' match='exact'><model fallback='allow'>\(e(cpuModel ?? "kvm64"))</model></cpu>\n"
+        }
+        x += "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n  <on_crash>destroy</on_crash>\n"
+        x += "  <devices>\n"
+        x += "    <serial type='pty'>\n"
+        x += "      <log file='\(e(logPath))' append='off'/>\n"
+        x += "      <target port='0'/>\n"
+        x += "    </serial>\n"
+        x += "    <console type='pty'><target type='serial' port='0'/></console>\n"
+        if machine != "microvm" {
+            x += "    <panic model='isa'><address type='isa' iobase='0x505'/></panic>\n"
+        }
+        x += "    <memballoon model='none'/>\n"
+        x += "  </devices>\n"
+        x += "  <qemu:commandline>\n"
+        x += "    <qemu:arg value='-device'/>\n"
+        x += "    <qemu:arg value='isa-debug-exit,iobase=0x501,iosize=2'/>\n"
+        x += "  </qemu:commandline>\n"
+        x += "</domain>\n"
+        return x
+    }
+
+    /// Letters, digits, `.`, `_`, `-`, 1 to 64 characters.
+    static func checkIdentifier(_ s: String, what: String) throws(UnitopError) {
+        let ok = !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F || b == 0x2D
+        }
+        if !ok { throw .invalidArgument("invalid \(what) '\(s)': letters, digits, '.', '_' and '-' only") }
+    }
+}

@@ -1,0 +1,290 @@
+import CLibvirt
+import Foundation
+import Models
+
+/// A libvirt C pointer that may cross threads inside the backend (never outside it).
+struct LibvirtPointer: @unchecked Sendable {
+    let raw: OpaquePointer
+}
+
+/// One libvirt connection (one URI) with its own serial queue for blocking calls.
+///
+/// - Opening runs on a separate thread and gives up after ``connectTimeout`` (ssh/tcp can hang).
+/// - Keepalive plus a close callback detect a lost daemon; the connection then retries with
+///   backoff (1 s, 2 s, 4 s … at most 30 s) and reports ``Event/connected`` when back. While it is
+///   down, calls fail fast with a ``UnitopError/connection(uri:message:)``.
+/// - Lifecycle events of every domain arrive as ``Event/lifecycle(name:event:detail:)``.
+final class LibvirtConnection: @unchecked Sendable {
+    enum Event: Sendable {
+        case connected
+        case disconnected(String)
+        case lifecycle(name: String, event: Int32, detail: Int32)
+    }
+
+    let uri: String
+    let connectTimeout: Double
+    /// Receives events on the libvirt event thread or a background queue; must not block.
+    let onEvent: @Sendable (Event) -> Void
+
+    private let queue: DispatchQueue
+    private let lock = NSLock()
+    private var state: State = .idle
+    private var attemptCounter = 0
+    private var reconnecting = false
+    private var isShutDown = false
+
+    private enum State {
+        case idle
+        case connecting(attempt: Int, waiters: [CheckedContinuation<LibvirtPointer, Error>], failFast: Bool)
+        case connected(Session)
+        case down(message: String)
+    }
+
+    /// An open virConnectPtr plus the callbacks registered on it.
+    final class Session: @unchecked Sendable {
+        let pointer: LibvirtPointer
+        var lifecycleID: Int32 = -1
+        var closeRegistered = false
+        init(_ p: OpaquePointer) { pointer = LibvirtPointer(raw: p) }
+    }
+
+    /// What the C callbacks get as their opaque pointer (retained by libvirt, released by its free callback).
+    private final class CallbackBox {
+        weak var connection: LibvirtConnection?
+        let session: Session
+        init(_ c: LibvirtConnection, _ s: Session) { connection = c; session = s }
+    }
+
+    init(uri: String, connectTimeout: Double = 10, onEvent: @escaping @Sendable (Event) -> Void) {
+        self.uri = uri
+        self.connectTimeout = connectTimeout
+        self.onEvent = onEvent
+        self.queue = DispatchQueue(label: "unitop.libvirt.\(uri)")
+    }
+
+    /// Whether the connection is currently open.
+    var isConnected: Bool {
+        lock.withLock { if case .connected = state { return true } else { return false } }
+    }
+
+    /// Runs `body` with the connection on this connection's serial queue.
+    func call<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        let p = try await acquire()
+        return try await withCheckedThrowingContinuation { cont in
+            queue.async {
+                defer { virConnectClose(p.raw) }  // drops the reference taken by acquire()
+                do { cont.resume(returning: try body(p.raw)) } catch { cont.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// Opens the connection if needed (waiting at most ``connectTimeout``); throws when it is down.
+    func ensureConnected() async throws {
+        let p = try await acquire()
+        queue.async { virConnectClose(p.raw) }
+    }
+
+    /// Closes the connection and stops reconnecting.
+    func shutdown() {
+        let session: Session? = lock.withLock {
+            isShutDown = true
+            if case .connected(let s) = state { state = .down(message: "closed"); return s }
+            return nil
+        }
+        if let session { queue.async { Self.teardown(session) } }
+    }
+
+    /// Starts the reconnection loop if the connection is down and nobody is retrying (used when
+    /// the first open failed while someone is subscribed to events).
+    func reconnectIfDown() {
+        let start: Bool = lock.withLock {
+            if isShutDown || reconnecting { return false }
+            switch state {
+            case .idle, .down: reconnecting = true; return true
+            default: return false
+            }
+        }
+        if start { startReconnecting() }
+    }
+
+    // MARK: - Opening
+
+    /// A referenced pointer (the caller must `virConnectClose` it once done).
+    private func acquire() async throws -> LibvirtPointer {
+        enum Step { case ready(LibvirtPointer), wait, open(Int), fail(String) }
+        let uri = self.uri
+        return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<LibvirtPointer, Error>) in
+            let step: Step = lock.withLock {
+                if isShutDown { return .fail("connection closed") }
+                switch state {
+                case .connected(let s):
+                    virConnectRef(s.pointer.raw)
+                    return .ready(s.pointer)
+                case .connecting(let a, var waiters, let failFast):
+                    if failFast { return .fail("disconnected, reconnecting") }
+                    waiters.append(cont)
+                    state = .connecting(attempt: a, waiters: waiters, failFast: false)
+                    return .wait
+                case .down(let m) where reconnecting:
+                    return .fail("disconnected (\(m)); reconnecting")
+                case .idle, .down:
+                    attemptCounter += 1
+                    state = .connecting(attempt: attemptCounter, waiters: [cont], failFast: false)
+                    return .open(attemptCounter)
+                }
+            }
+            switch step {
+            case .ready(let p): cont.resume(returning: p)
+            case .wait: break
+            case .open(let a): startOpen(attempt: a)
+            case .fail(let m): cont.resume(throwing: UnitopError.connection(uri: uri, message: m))
+            }
+        }
+    }
+
+    /// Opens on a dedicated thread; a timer fails the attempt if libvirt does not answer in time.
+    private func startOpen(attempt: Int) {
+        try? LibvirtEventLoop.ensureRunning()
+        let uri = self.uri
+        let thread = Thread { [weak self] in
+            guard let raw = virConnectOpen(uri) else {
+                let message = LibvirtErrors.last("virConnectOpen failed").message
+                self?.finishOpen(attempt: attempt, result: .failure(.connection(uri: uri, message: message)))
+                return
+            }
+            let session = Session(raw)
+            if let self { self.register(session) }
+            guard let self else { Self.teardown(session); return }
+            self.finishOpen(attempt: attempt, result: .success(session))
+        }
+        thread.name = "unitop-libvirt-open"
+        thread.start()
+        let timeout = connectTimeout
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak self] in
+            self?.finishOpen(attempt: attempt, result: .failure(.connection(
+                uri: uri, message: "no answer within \(Int(timeout)) s (host unreachable or ssh waiting for input?)")))
+        }
+    }
+
+    private func finishOpen(attempt: Int, result: Result<Session, UnitopError>) {
+        let waiters: [CheckedContinuation<LibvirtPointer, Error>]? = lock.withLock {
+            guard case .connecting(let a, let w, _) = state, a == attempt, !isShutDown else { return nil }
+            switch result {
+            case .success(let s):
+                state = .connected(s)
+                for _ in w { virConnectRef(s.pointer.raw) }
+            case .failure(let e):
+                state = .down(message: e.description)
+            }
+            return w
+        }
+        guard let waiters else {
+            // Stale attempt (timed out earlier or shut down): close what arrived late.
+            if case .success(let s) = result { queue.async { Self.teardown(s) } }
+            return
+        }
+        switch result {
+        case .success(let s): for w in waiters { w.resume(returning: s.pointer) }
+        case .failure(let e): for w in waiters { w.resume(throwing: e) }
+        }
+    }
+
+    /// Keepalive, close callback and lifecycle events (on the opening thread, before publishing).
+    private func register(_ session: Session) {
+        let p = session.pointer.raw
+        _ = virConnectSetKeepAlive(p, 5, 3)  // unsupported by test:/// (returns non-zero): harmless
+        let closeBox = Unmanaged.passRetained(CallbackBox(self, session)).toOpaque()
+        let closeRC = virConnectRegisterCloseCallback(p, Self.closeFunc, closeBox, { opaque in
+            if let opaque { Unmanaged<CallbackBox>.fromOpaque(opaque).release() }
+        })
+        if closeRC == 0 { session.closeRegistered = true } else { Unmanaged<CallbackBox>.fromOpaque(closeBox).release() }
+
+        let eventBox = Unmanaged.passRetained(CallbackBox(self, session)).toOpaque()
+        let id = unitop_vir_register_lifecycle(p, { _, dom, event, detail, opaque in
+            guard let opaque, let dom, let cName = virDomainGetName(dom) else { return 0 }
+            let box = Unmanaged<CallbackBox>.fromOpaque(opaque).takeUnretainedValue()
+            box.connection?.onEvent(.lifecycle(name: String(cString: cName), event: event, detail: detail))
+            return 0
+        }, eventBox, { opaque in
+            if let opaque { Unmanaged<CallbackBox>.fromOpaque(opaque).release() }
+        })
+        if id >= 0 { session.lifecycleID = id } else { Unmanaged<CallbackBox>.fromOpaque(eventBox).release() }
+    }
+
+    /// The close callback; the same pointer is needed to unregister it.
+    private static let closeFunc: virConnectCloseFunc = { _, reason, opaque in
+        guard let opaque else { return }
+        let box = Unmanaged<CallbackBox>.fromOpaque(opaque).takeUnretainedValue()
+        box.connection?.handleClosed(box.session, reason: reason)
+    }
+
+    /// Unregisters callbacks and drops our reference (on the queue, never inside a callback).
+    private static func teardown(_ session: Session) {
+        let p = session.pointer.raw
+        if session.lifecycleID >= 0 { _ = virConnectDomainEventDeregisterAny(p, session.lifecycleID) }
+        if session.closeRegistered { _ = virConnectUnregisterCloseCallback(p, closeFunc) }
+        virConnectClose(p)
+    }
+
+    // MARK: - Loss and reconnection
+
+    private func handleClosed(_ session: Session, reason: Int32) {
+        let message: String
+        switch UInt32(bitPattern: reason) {
+        case VIR_CONNECT_CLOSE_REASON_EOF.rawValue: message = "connection closed by libvirtd (daemon stopped or restarted)"
+        case VIR_CONNECT_CLOSE_REASON_KEEPALIVE.rawValue: message = "libvirtd stopped answering (keepalive timeout)"
+        case VIR_CONNECT_CLOSE_REASON_CLIENT.rawValue: message = "connection closed"
+        default: message = "connection lost (I/O error)"
+        }
+        let isCurrent: Bool = lock.withLock {
+            guard case .connected(let s) = state, s === session, !isShutDown else { return false }
+            state = .down(message: message)
+            reconnecting = true
+            return true
+        }
+        guard isCurrent else { return }
+        queue.async { Self.teardown(session) }
+        onEvent(.disconnected(message))
+        startReconnecting()
+    }
+
+    private func startReconnecting() {
+        Task.detached { [weak self] in
+            var delay = 1.0
+            while true {
+                try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                guard let self else { return }
+                let attempt: Int? = self.lock.withLock {
+                    if self.isShutDown { return nil }
+                    self.attemptCounter += 1
+                    self.state = .connecting(attempt: self.attemptCounter, waiters: [], failFast: true)
+                    return self.attemptCounter
+                }
+                guard let attempt else { return }
+                self.startOpen(attempt: attempt)
+                let connected = await self.waitForAttempt(attempt)
+                if connected {
+                    self.lock.withLock { self.reconnecting = false }
+                    self.onEvent(.connected)
+                    return
+                }
+                delay = min(delay * 2, 30)
+            }
+        }
+    }
+
+    /// Waits until `attempt` has finished; true when it connected.
+    private func waitForAttempt(_ attempt: Int) async -> Bool {
+        while true {
+            let done: Bool? = lock.withLock {
+                switch state {
+                case .connecting(let a, _, _) where a == attempt: return nil
+                case .connected: return true
+                default: return false
+                }
+            }
+            if let done { return done }
+            try? await Task.sleep(nanoseconds: 100_000_000)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Models
+
+/// Remembers unitop's transient domains after libvirt has forgotten them (a transient domain
+/// disappears from libvirt when it stops), so `ps --all` still shows how they ended.
+///
+/// One JSON ``Instance`` per name under `STATE/libvirt/<connection key>/<name>.json`, written at
+/// start and updated when the lifecycle event of its end arrives.
+final class LibvirtRecordStore: @unchecked Sendable {
+    /// Records larger than this are ignored.
+    static let maxRecordBytes = 256 * 1024
+    let directory: String
+    private let lock = NSLock()
+
+    init(stateDirectory: String, uri: String) {
+        let key = String(uri.unicodeScalars.map { s -> Character in
+            (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") || s == "-" || s == "." ? Character(s) : "_"
+        })
+        directory = stateDirectory + "/libvirt/" + key
+    }
+
+    private func path(_ name: String) -> String { directory + "/" + name + ".json" }
+
+    func save(_ instance: Instance) {
+        guard (try? InstanceName.validate(instance.name)) != nil else { return }
+        lock.withLock {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o700])
+            let enc = JSONEncoder()
+            enc.dateEncodingStrategy = .iso8601
+            guard let data = try? enc.encode(instance) else { return }
+            let tmp = path(instance.name) + ".tmp"
+            if FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) {
+                _ = rename(tmp, path(instance.name))
+            }
+        }
+    }
+
+    func load(_ name: String) -> Instance? {
+        guard (try? InstanceName.validate(name)) != nil else { return nil }
+        return lock.withLock { Self.read(path(name)) }
+    }
+
+    func all() -> [Instance] {
+        lock.withLock {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return files.filter { $0.hasSuffix(".json") }.sorted().compactMap { Self.read(directory + "/" + $0) }
+        }
+    }
+
+    func remove(_ name: String) {
+        guard (try? InstanceName.validate(name)) != nil else { return }
+        lock.withLock { _ = unlink(path(name)) }
+    }
+
+    private static func read(_ p: String) -> Instance? {
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: p),
+              let size = attrs[.size] as? Int, size <= maxRecordBytes,
+              let data = FileManager.default.contents(atPath: p) else { return nil }
+        let dec = JSONDecoder()
+        dec.dateDecodingStrategy = .iso8601
+        return try? dec.decode(Instance.self, from: data)
+    }
+}

@@ -1,0 +1,210 @@
+@testable import Backends
+import Foundation
+import Models
+import Testing
+import UnitopTesting
+
+/// The libvirt backend against the real system libvirtd (`scripts/libvirt-up.sh` starts it),
+/// booting the fixture unikernels. Every domain created here is destroyed and undefined in a defer.
+@Suite(.serialized)
+struct LibvirtSystemTests {
+    static let uri = "qemu:///system"
+
+    // MARK: - Helpers
+
+    static func requireLibvirtd() throws {
+        let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/libvirt-up.sh").path
+        let status = try LibvirtReconnectTests.spawnAndWait([script], timeout: 90)
+        try #require(status == 0, "libvirtd cannot run here: scripts/libvirt-up.sh exited with \(status) (see stderr)")
+    }
+
+    static func fixture(_ name: String) throws -> String {
+        let p = Fixtures.path(name)
+        try #require(FileManager.default.fileExists(atPath: p), "fixture \(p) missing: run make -C fixtures (or set UNITOP_FIXTURES)")
+        return p
+    }
+
+    static func uniqueName(_ base: String) -> String { "ut-\(base)-\(UUID().uuidString.prefix(6).lowercased())" }
+
+    static func virsh(_ args: [String], uri: String = uri) -> RunResult? {
+        try? Run.command(["virsh", "-c", uri] + args, timeout: 30)
+    }
+
+    /// Destroys and undefines `name` and removes the files unitop made for it, whatever state it is in.
+    static func cleanup(_ name: String) {
+        _ = virsh(["destroy", name])
+        _ = virsh(["undefine", name])
+        unlink(LibvirtBackend.systemImageDirectory + "/" + name + ".kernel")
+        unlink(LibvirtBackend.systemLogDirectory + "/unitop-" + name + ".console.log")
+    }
+
+    static func domainNames() -> [String] {
+        (virsh(["list", "--all", "--name"])?.stdout ?? "").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    static func finalState(_ b: LibvirtBackend, _ name: String, timeout: Double = 30) async -> Instance? {
+        var last: Instance?
+        _ = await Wait.until(timeout: timeout, interval: 0.1) {
+            last = try? await b.instance(named: name)
+            return last?.state.isFinished ?? false
+        }
+        return last
+    }
+
+    // MARK: - Tests
+
+    @Test func helloBootsConsoleFromBootInputAndStopEscalates() async throws {
+        try Self.requireLibvirtd()
+        let image = try Self.fixture("hello")
+        let (b, home) = try LibvirtTestSupport.backend(Self.uri)
+        let name = Self.uniqueName("hello")
+        defer { Self.cleanup(name); b.close(); home.remove() }
+        let events = LibvirtTestSupport.EventLog(b.events())
+        defer { events.cancel() }
+
+        // Default accel: KVM when the host offers it (kvm64 CPU model), else TCG.
+        let inst = try await b.start(LaunchSpec(name: name, imagePath: image, memoryMiB: 32, append: "greeting=<hi&bye>"))
+        #expect(inst.state == .running)
+        #expect(inst.managed)
+        #expect(inst.host == "system")
+        #expect(inst.image == image)
+        #expect(inst.append == "greeting=<hi&bye>")
+        #expect(inst.memoryMiB == 32)
+        #expect(Self.domainNames().contains(name))
+        #expect(try await b.instances().contains { $0.name == name && $0.state == .running && $0.managed })
+
+        let console = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
+        defer { console.cancel() }
+        #expect(await Wait.until(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
+        #expect(console.text.hasPrefix("unitop-fixture hello booted"), "history starts at the first byte of boot")
+        #expect(console.text.contains("cmdline=greeting=<hi&bye>"))
+        try await b.sendConsoleInput(name, bytes: Array("hi there\r".utf8))
+        #expect(await Wait.until(timeout: 20) { console.text.contains("you typed: hi there") })
+
+        // A second viewer joining later gets the same history from boot.
+        let later = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: false))
+        #expect(await Wait.until(timeout: 10) { later.isDone })
+        #expect(later.text.hasPrefix("unitop-fixture hello booted"))
+        #expect(later.text.contains("you typed: hi there"))
+        let tail = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .tail(bytes: 10), follow: false))
+        #expect(await Wait.until(timeout: 10) { tail.isDone })
+        #expect(tail.text.utf8.count == 10)
+
+        // hello ignores ACPI: the graceful stop escalates to destroy after the timeout.
+        try await b.stop(name, timeoutSeconds: 2)
+        #expect(!Self.domainNames().contains(name))
+        let after = try #require(await Self.finalState(b, name))
+        #expect(after.state == .stopped)
+        #expect(after.exitReason?.contains("destroyed") == true, "reason: \(after.exitReason ?? "nil")")
+        #expect(await Wait.until(timeout: 10) { console.isDone }, "the console stream finishes when the instance ends")
+        #expect(await Wait.until(timeout: 10) { events.sawState(name, .stopping) && events.sawState(name, .stopped) })
+        // Finished transient instances stay listed until removed.
+        #expect(try await b.instances().contains { $0.name == name && $0.state == .stopped })
+        try await b.remove(name, force: false)
+        await #expect(throws: UnitopError.instanceNotFound(name)) { try await b.instance(named: name) }
+        #expect(!FileManager.default.fileExists(atPath: LibvirtBackend.systemLogDirectory + "/unitop-" + name + ".console.log"))
+    }
+
+    @Test func persistentDomainKillAndRemove() async throws {
+        try Self.requireLibvirtd()
+        let image = try Self.fixture("idle")
+        let (b, home) = try LibvirtTestSupport.backend(Self.uri)
+        let name = Self.uniqueName("persist")
+        defer { Self.cleanup(name); b.close(); home.remove() }
+        let inst = try await b.start(LaunchSpec(name: name, imagePath: image, memoryMiB: 32, accel: .tcg, persist: true))
+        #expect(inst.state == .running)
+        #expect(inst.accel == "tcg")
+        try await b.pause(name)
+        #expect(try await b.instance(named: name).state == .paused)
+        try await b.resume(name)
+        #expect(try await b.instance(named: name).state == .running)
+        await #expect(throws: UnitopError.self) { try await b.remove(name, force: false) }  // running: needs force
+        try await b.kill(name)
+        let after = try await b.instance(named: name)
+        #expect(after.state == .stopped)
+        #expect(Self.domainNames().contains(name), "persistent domains stay defined")
+        try await b.remove(name, force: false)
+        #expect(!Self.domainNames().contains(name))
+        #expect(!FileManager.default.fileExists(atPath: LibvirtBackend.systemImageDirectory + "/" + name + ".kernel"))
+    }
+
+    @Test func guestExitAndPanicEndWithReasons() async throws {
+        try Self.requireLibvirtd()
+        let (b, home) = try LibvirtTestSupport.backend(Self.uri)
+        let exit3 = Self.uniqueName("exit3"), exit0 = Self.uniqueName("exit0"), panic = Self.uniqueName("panic")
+        defer { for n in [exit3, exit0, panic] { Self.cleanup(n) }; b.close(); home.remove() }
+        _ = try await b.start(LaunchSpec(name: exit3, imagePath: try Self.fixture("exit"), memoryMiB: 32, append: "code=3", accel: .tcg))
+        _ = try await b.start(LaunchSpec(name: exit0, imagePath: try Self.fixture("exit"), memoryMiB: 32, append: "code=0", accel: .tcg))
+        _ = try await b.start(LaunchSpec(name: panic, imagePath: try Self.fixture("panic"), memoryMiB: 32, accel: .tcg))
+
+        let e3 = try #require(await Self.finalState(b, exit3))
+        #expect(e3.state == .exited)
+        #expect(e3.exitReason?.contains("isa-debug-exit") == true, "reason: \(e3.exitReason ?? "nil")")
+        let e0 = try #require(await Self.finalState(b, exit0))
+        #expect(e0.state == .exited)
+        #expect(e0.exitCode == 0)
+        #expect(e0.exitReason == "guest powered off")
+        let p = try #require(await Self.finalState(b, panic))
+        #expect(p.state == .crashed, "panic ended \(p.state.rawValue): \(p.exitReason ?? "nil")")
+        // The console log keeps what they printed.
+        let out = LibvirtTestSupport.ConsoleCapture(b.console(exit3, history: .all, follow: true))
+        #expect(await Wait.until(timeout: 10) { out.isDone })
+        #expect(out.text.contains("unitop-fixture exit booted"))
+        for n in [exit3, exit0, panic] { try await b.remove(n, force: false) }
+        #expect(try await b.instances().allSatisfy { ![exit3, exit0, panic].contains($0.name) })
+    }
+
+    @Test func foreignDomainsAreListedAsUnmanaged() async throws {
+        try Self.requireLibvirtd()
+        let image = try Self.fixture("idle")
+        let name = Self.uniqueName("foreign")
+        let kernel = LibvirtBackend.systemImageDirectory + "/" + name + ".kernel"
+        try FileManager.default.createDirectory(atPath: LibvirtBackend.systemImageDirectory, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(atPath: kernel)
+        try FileManager.default.copyItem(atPath: image, toPath: kernel)
+        let xmlPath = NSTemporaryDirectory() + name + ".xml"
+        try """
+        <domain type='qemu'><name>\(name)</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
+        <os><type arch='x86_64' machine='pc'>hvm</type><kernel>\(kernel)</kernel></os>
+        <devices><serial type='pty'/><memballoon model='none'/></devices></domain>
+        """.write(toFile: xmlPath, atomically: true, encoding: .utf8)
+        let (b, home) = try LibvirtTestSupport.backend(Self.uri)
+        defer { Self.cleanup(name); unlink(xmlPath); b.close(); home.remove() }
+        let events = LibvirtTestSupport.EventLog(b.events())
+        defer { events.cancel() }
+        try #require(await Wait.until(timeout: 15) { b.isConnected })
+        let created = try #require(Self.virsh(["create", xmlPath]))
+        try #require(created.status == 0, "virsh create: \(created.stderr)")
+        let foreign = try #require(try await b.instances().first { $0.name == name })
+        #expect(foreign.managed == false)
+        #expect(foreign.state == .running)
+        #expect(foreign.image == "")
+        #expect(foreign.memoryMiB == 32)
+        #expect(await Wait.until(timeout: 10) { events.sawState(name, .running) }, "the STARTED event of a foreign domain arrives")
+        // Live console of a foreign domain goes through the console stream.
+        let live = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
+        try await b.kill(name)
+        #expect(await Wait.until(timeout: 10) { live.isDone })
+    }
+
+    @Test func nonBootableImageFailsAndLeavesNothing() async throws {
+        try Self.requireLibvirtd()
+        let (b, home) = try LibvirtTestSupport.backend(Self.uri)
+        let name = Self.uniqueName("junk")
+        defer { Self.cleanup(name); b.close(); home.remove() }
+        let junk = home.root + "/junk.elf"
+        try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 37) }).write(to: URL(fileURLWithPath: junk))
+        do {
+            _ = try await b.start(LaunchSpec(name: name, imagePath: junk, memoryMiB: 32, accel: .tcg))
+            Issue.record("a non-bootable image started")
+        } catch let UnitopError.launchFailed(n, message) {
+            #expect(n == name)
+            #expect(!message.isEmpty)
+        }
+        #expect(!Self.domainNames().contains(name))
+        #expect(!FileManager.default.fileExists(atPath: LibvirtBackend.systemImageDirectory + "/" + name + ".kernel"))
+        await #expect(throws: UnitopError.imageNotFound(home.root + "/missing.elf")) {
+            _ = try await b.start(LaunchSpec(name: name, imagePath: home.root + "/missing.elf"))
+        }
+    }
+}
