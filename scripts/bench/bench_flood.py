@@ -4,7 +4,7 @@ presses during the flood are answered within 100 ms.
 
 Guest wall time: from spawning `unitop run --detach` to the monitor's exit record (exit.json,
 polled every 10 ms; `ps --json` as fallback). Runs alternate unwatched / watched,
-UNITOP_BENCH_FLOOD_PAIRS pairs (default 1: a 5 MB run takes 15-90 s here, depending on load).
+UNITOP_BENCH_FLOOD_PAIRS pairs (default 2: a 5 MB run takes 15-90 s here, depending on load).
 Also reported: the same flood with QEMU alone (stdout to a pipe), and the monitor's CPU time and
 read syscalls, which show where an unwatched flood's time goes.
 Key latency: a separate watched run, pressing Tab (list <-> console focus: the status bar hints
@@ -15,12 +15,12 @@ import os
 import subprocess
 import time
 
-from common import (UNITOP, Home, proc_cpu_seconds, NotAvailable, fixture, median, not_available, record,
+from common import (UNITOP, Home, proc_cpu_seconds, proc_wakeups, NotAvailable, fixture, median, not_available, record,
                     require_unitop, yes)
 from tmuxui import TmuxUI
 
 BYTES = int(os.environ.get("UNITOP_BENCH_FLOOD_BYTES", "5000000"))
-PAIRS = int(os.environ.get("UNITOP_BENCH_FLOOD_PAIRS", "1"))
+PAIRS = int(os.environ.get("UNITOP_BENCH_FLOOD_PAIRS", "2"))
 KEY_PRESSES = int(os.environ.get("UNITOP_BENCH_FLOOD_KEYS", "20"))
 
 
@@ -116,9 +116,27 @@ def watched(home, name, probe_keys=False):
                 out.append(latency)
                 time.sleep(0.2)
             return out
-        return run_flood(home, name, probe, stop_after_probe=probe_keys)
+        server = int(ui.tmux("display-message", "-p", "#{pid}").strip() or 0)
+        cpu0, wake0 = (_cpu(ui.pid), _cpu(server)), _wakeups(ui.pid)
+        t, latencies, sample = run_flood(home, name, probe, stop_after_probe=probe_keys)
+        watch_cpu = (_cpu(ui.pid) - cpu0[0], _cpu(server) - cpu0[1], _wakeups(ui.pid) - wake0)
+        return t, latencies, watch_cpu
     finally:
         ui.stop()
+
+
+def _wakeups(pid):
+    try:
+        return proc_wakeups(pid) if pid else 0
+    except OSError:
+        return 0
+
+
+def _cpu(pid):
+    try:
+        return proc_cpu_seconds(pid) if pid else 0.0
+    except OSError:
+        return 0.0
 
 
 def _status_line(screen):
@@ -138,9 +156,11 @@ def main():
                 t, _, sample = run_flood(home, "fa%d" % i)
                 alone.append(t)
                 samples.append(sample)
-                seen.append(watched(home, "fw%d" % i)[0])
+                t, _, watch_cpu = watched(home, "fw%d" % i)
+                seen.append(t)
             a, w, d = median(alone), median(seen), median(direct)
-            record(ratio_figure + ", median of %d" % PAIRS, "<= 1.10x", "%.2f s (%.2f MB/s)" % (w, BYTES / 1e6 / w),
+            cpu_note = "; TUI %.1f s CPU, tmux %.1f s CPU, TUI %d wake-ups" % watch_cpu
+            record(ratio_figure + ", median of %d%s" % (PAIRS, cpu_note), "<= 1.10x", "%.2f s (%.2f MB/s)" % (w, BYTES / 1e6 / w),
                    "alone %.2f s" % a, "%.3fx" % (w / a), yes(w / a <= 1.10))
             monitor = ""
             if samples and samples[-1]:

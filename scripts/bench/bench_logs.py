@@ -50,6 +50,11 @@ def main():
             if os.path.getsize(log) != BYTES:
                 raise NotAvailable("corpus has the wrong size")
             subprocess.run(["cat", log], stdout=subprocess.DEVNULL, check=True)  # page cache
+            # Both modes must deliver the whole log (raw: byte for byte).
+            out = subprocess.run([UNITOP, "logs", "--raw", "biglog"], env=home.env, stdout=subprocess.PIPE).stdout
+            if len(out) != BYTES:
+                raise NotAvailable("logs --raw gave %d bytes of %d" % (len(out), BYTES))
+            del out
             cat, raw, san = [], [], []
             for _ in range(RUNS):
                 cat.append(timed(["cat", log], home.env))

@@ -168,6 +168,19 @@ def proc_threads(pid):
     return len(out), out
 
 
+def proc_wakeups(pid):
+    """Voluntary context switches summed over a process's threads (each is a sleep/wake-up)."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            for line in open("/proc/%d/task/%s/status" % (pid, tid)):
+                if line.startswith("voluntary_ctxt_switches:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
 def wait_for(predicate, timeout, interval=0.001):
     """Polls `predicate` until true; returns the monotonic time it became true, or None."""
     deadline = time.monotonic() + timeout

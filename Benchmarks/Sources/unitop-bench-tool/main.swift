@@ -2,6 +2,8 @@
 //
 //   unitop-bench-tool corpus BYTES SEED PATH      writes ConsoleCorpus.generate(bytes:seed:) to PATH
 //   unitop-bench-tool lines COUNT SEED PATH       writes at least COUNT complete corpus lines to PATH
+//   unitop-bench-tool engine BYTES SEED -         feeds BYTES of corpus through ConsoleEngine in 64 KiB
+//                                                 chunks (for profiling: valgrind --tool=callgrind)
 //
 // Exit status 0 on success, 1 on failure (one line on stderr), 2 on bad usage.
 
@@ -25,7 +27,7 @@ func write(_ bytes: [UInt8], to path: String) {
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count == 4, let count = Int(arguments[1]), count > 0, count <= maxBytes,
       let seed = UInt64(arguments[2]) else {
-    fail("usage: unitop-bench-tool corpus|lines COUNT SEED PATH", status: 2)
+    fail("usage: unitop-bench-tool corpus|lines|engine COUNT SEED PATH", status: 2)
 }
 let path = arguments[3]
 
@@ -48,6 +50,20 @@ case "lines":
         guard size < maxBytes else { fail("could not make \(count) lines", status: 1) }
         size *= 2
     }
+case "engine":
+    let corpus = ConsoleCorpus.generate(bytes: count, seed: seed)
+    var engine = ConsoleEngine(scrollbackLines: ConsoleLimits.defaultScrollbackLines)
+    let chunk = 64 << 10
+    corpus.withUnsafeBytes { all in
+        var offset = 0
+        while offset < all.count {
+            let end = min(all.count, offset + chunk)
+            engine.feed(UnsafeRawBufferPointer(rebasing: all[offset..<end]))
+            offset = end
+        }
+    }
+    engine.finish()
+    print("\(engine.scrollback.count) lines, \(engine.scrollback.totalBytes) bytes kept")
 default:
-    fail("unknown command \(arguments[0]); use corpus or lines", status: 2)
+    fail("unknown command \(arguments[0]); use corpus, lines or engine", status: 2)
 }
