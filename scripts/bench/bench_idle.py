@@ -13,7 +13,8 @@ processes over the same window.
 import os
 import time
 
-from common import (Home, NotAvailable, not_available, proc_cpu_seconds, record, require_unitop, yes)
+from common import (Home, NotAvailable, not_available, proc_cpu_seconds, proc_wakeups, record,
+                    require_unitop, yes)
 from bench_startup import start_idle
 from tmuxui import TmuxUI
 
@@ -41,6 +42,7 @@ def main():
                 time.sleep(SETTLE)
                 ui.pipe_output()
                 cpu0, q0, t0 = proc_cpu_seconds(ui.pid), _sum_cpu(qemu_pids), time.monotonic()
+                wake0 = proc_wakeups(ui.pid)
                 previous_screen, previous_bytes = ui.screen(), 0
                 changes = 0
                 while time.monotonic() - t0 < SECONDS:
@@ -51,6 +53,7 @@ def main():
                     previous_screen, previous_bytes = screen, written
                 wall = time.monotonic() - t0
                 cpu = (proc_cpu_seconds(ui.pid) - cpu0) / wall * 100
+                wakeups = (proc_wakeups(ui.pid) - wake0) / wall
                 qemu = (_sum_cpu(qemu_pids) - q0) / wall * 100 / max(1, len(qemu_pids))
                 total = ui.piped_bytes()
                 # Nothing changes: the Images tab.
@@ -59,6 +62,7 @@ def main():
                     raise NotAvailable("the Images tab did not open")
                 time.sleep(2)
                 b0, t1, tab_screen = ui.piped_bytes(), time.monotonic(), ui.screen()
+                tab_cpu0, tab_wake0 = proc_cpu_seconds(ui.pid), proc_wakeups(ui.pid)
                 tab_changes = 0
                 while time.monotonic() - t1 < QUIET_SECONDS:
                     time.sleep(1.0)
@@ -67,9 +71,13 @@ def main():
                         tab_changes += 1
                         tab_screen = screen
                 quiet_written = ui.piped_bytes() - b0
+                tab_wall = time.monotonic() - t1
+                tab_cpu = (proc_cpu_seconds(ui.pid) - tab_cpu0) / tab_wall * 100
+                tab_wakeups = (proc_wakeups(ui.pid) - tab_wake0) / tab_wall
             finally:
                 ui.stop()
-            record(cpu_figure, "<= 0.2%", "%.3f%% of a core" % cpu, "idle QEMU %.2f%% each" % qemu,
+            record(cpu_figure, "<= 0.2%",
+                   "%.3f%% of a core, %.1f wake-ups/s (Images tab: %.3f%%, %.1f wake-ups/s)" % (cpu, wakeups, tab_cpu, tab_wakeups), "idle QEMU %.2f%% each" % qemu,
                    "%.2fx" % (cpu / qemu) if qemu > 0 else "", yes(cpu <= 0.2))
             record(bytes_figure + " (Images tab, %.0f s)" % QUIET_SECONDS, "0 bytes",
                    "%d bytes, %d screen changes" % (quiet_written, tab_changes),
