@@ -28,5 +28,6 @@ fuzz:
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
+	-bash scripts/demo.sh --clean
 	$(MAKE) -C fixtures clean
-	rm -rf .build .build-* .demo
+	rm -rf .build .build-*

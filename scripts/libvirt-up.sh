@@ -15,12 +15,18 @@ mkdir -p /var/run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/images
 # Runs a command with no signals blocked. A caller such as a Swift test inherits a signal mask
 # from a Dispatch thread that blocks SIGTERM; a daemon started with it could never be stopped.
 unblocked() {
+    if ! command -v python3 >/dev/null 2>&1; then "$@"; return; fi
     python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])' "$@"
 }
 
+# Whether the system instance of daemon $1 runs (by its pidfile: a per-user session daemon of the
+# same name must not count).
+running() {
+    [ -f "/var/run/$1.pid" ] && kill -0 "$(cat "/var/run/$1.pid")" 2>/dev/null
+}
+
 start_if_missing() {
-    # $1 = daemon binary name; exact process-name match so other users' processes are not confused.
-    if ! pgrep -x "$1" >/dev/null 2>&1; then
+    if ! running "$1"; then
         unblocked "/usr/sbin/$1" -d || { echo "libvirt-up: cannot start $1" >&2; exit 1; }
     fi
 }
@@ -29,7 +35,7 @@ start_if_missing() {
 LIBVIRTD_ARGS=${LIBVIRTD_ARGS:-}
 start_if_missing virtlogd
 start_if_missing virtlockd
-if ! pgrep -x libvirtd >/dev/null 2>&1; then
+if ! running libvirtd; then
     # shellcheck disable=SC2086
     unblocked /usr/sbin/libvirtd -d $LIBVIRTD_ARGS || { echo "libvirt-up: cannot start libvirtd" >&2; exit 1; }
 fi

@@ -15,7 +15,7 @@ export UNITOP_BIN="$PWD/.build/debug/unitop"
 export UNITOP_MONITOR_BIN="$PWD/.build/debug/unitop-monitor"
 
 status=0
-swift test --skip-build "$@" 2>&1 | tee .build/test-output.txt || status=$?
+swift test --skip-build --no-parallel "$@" 2>&1 | tee .build/test-output.txt || status=$?
 
 echo "test.sh: finished in $(( $(date +%s) - start ))s with status $status"
 exit "$status"

@@ -11,6 +11,10 @@ WINDOW *unitop_curses_stdscr(void) { return stdscr; }
 WINDOW *unitop_curses_curscr(void) { return curscr; }
 int unitop_curses_colors(void) { return COLORS; }
 int unitop_terminfo_colors(void) { return tigetnum("colors"); }
+int unitop_has_cursor_addressing(void) {
+    const char *cup = tigetstr("cup");
+    return cup != NULL && cup != (char *)-1 && cup[0] != '\0';
+}
 int unitop_curses_color_pairs(void) { return COLOR_PAIRS; }
 attr_t unitop_attr_normal(void) { return A_NORMAL; }
 attr_t unitop_attr_bold(void) { return A_BOLD; }

@@ -52,8 +52,8 @@ public enum FileIO {
         _ = fcntl(fd, F_SETFL, on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK))
     }
 
-    public static func posixError(_ path: String, _ code: Int32 = errno) -> UnitopErrorBox {
-        UnitopErrorBox(path: path, message: String(cString: strerror(code)))
+    public static func posixError(_ path: String, _ code: Int32 = errno) -> FileIOError {
+        FileIOError(path: path, message: String(cString: strerror(code)))
     }
 
     /// Creates a directory (and parents) with mode 0700; succeeds if it exists.
@@ -77,7 +77,7 @@ public enum FileIO {
 }
 
 /// An I/O failure with its path.
-public struct UnitopErrorBox: Error, CustomStringConvertible {
+public struct FileIOError: Error, CustomStringConvertible {
     public var path: String
     public var message: String
     public var description: String { "\(path): \(message)" }

@@ -66,7 +66,13 @@ struct Startup {
         let bootStart = ContinuousClock.now
         status.startedAt = Date()
         qmp.send(QMPMessage.command("cont", id: 2))
-        try awaitReply(qmp, id: 2, deadline: deadline, early: &early)
+        do {
+            try awaitReply(qmp, id: 2, deadline: deadline, early: &early)
+        } catch where qemuReaped {
+            // The guest ran and QEMU ended before the reply was read (a unikernel that exits in
+            // milliseconds): that is a finished instance, not a failed launch.
+            log.write("qemu ended right after cont")
+        }
         status.state = .running
         let sup = Supervisor(files: files, record: record, log: log,
                              launch: LaunchedQEMU(pid: pid, signalFd: signalFd, serialFd: sv[0], qmp: qmp),
@@ -74,7 +80,7 @@ struct Startup {
                              status: status, bootClockStart: bootStart)
         sup.writeStatus()
         for m in early { sup.dispatch(m) }
-        log.write("qemu running")
+        if qemuReaped, let st = exitStatus { sup.finish(waitStatus: st) } else { log.write("qemu running") }
         return sup
     }
 

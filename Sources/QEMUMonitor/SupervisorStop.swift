@@ -34,6 +34,8 @@ struct StopPlan {
 extension Supervisor {
     func beginStop(timeout: Double) {
         guard stop.phase == .none else { return }
+        // A paused guest cannot answer the ACPI request: let it run for its shutdown.
+        let wasPaused = status.state == .paused
         stop.phase = .powerdown
         stop.timeoutSeconds = timeout
         stop.deadline = .now + .milliseconds(Int(timeout * 1000))
@@ -41,7 +43,12 @@ extension Supervisor {
         status.state = .stopping
         status.detail = "graceful stop (ACPI powerdown)"
         writeStatus()
-        if timeout <= 0 { escalateStop() } else { execute("system_powerdown") }
+        if timeout <= 0 {
+            escalateStop()
+        } else {
+            if wasPaused { execute("cont") }
+            execute("system_powerdown")
+        }
     }
 
     func escalateStop() {

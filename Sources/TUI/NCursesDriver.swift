@@ -95,10 +95,17 @@ public final class NCursesDriver {
         TerminalRestore.installSignalHandlers(wakeFD: pipeFDs[1], graceSeconds: options.terminationGraceSeconds)
         guard let screen = newterm(nil, outFile, inFile) else {
             TerminalRestore.uninstallSignalHandlers()
-            close(pipeFDs[0]); close(pipeFDs[1])
+            close(pipeFDs[0]); close(pipeFDs[1]); fclose(inFile); fclose(outFile)
             throw TerminalDriverError.unknownTerminal(options.environment["TERM"] ?? "")
         }
         set_term(screen)
+        guard unitop_has_cursor_addressing() != 0 else {
+            endwin()
+            delscreen(screen)
+            TerminalRestore.uninstallSignalHandlers()
+            close(pipeFDs[0]); close(pipeFDs[1]); fclose(inFile); fclose(outFile)
+            throw TerminalDriverError.unknownTerminal(options.environment["TERM"] ?? "")
+        }
         self.screen = screen
         self.inputFD = inFD
         self.outputFD = outFD
@@ -138,6 +145,9 @@ public final class NCursesDriver {
         }
         pump.start()
     }
+
+    /// A driver released without ``shutdown()`` still gives the terminal back.
+    isolated deinit { shutdown() }
 
     /// Terminal size in columns and rows.
     public var size: (width: Int, height: Int) { (Int(unitop_curses_cols()), Int(unitop_curses_lines())) }

@@ -2,10 +2,12 @@ import Foundation
 
 /// Waits for conditions with a deadline (never a bare sleep as synchronisation).
 public enum Wait {
-    /// Polls `condition` every `interval` until it returns true or `timeout` passes.
-    /// Returns whether the condition became true.
+    /// Polls `condition` every `interval` until it returns true or `timeout` passes, blocking
+    /// the calling thread. Returns whether the condition became true. For synchronous code only:
+    /// in async code use ``until(timeout:interval:_:)``, which does not hold a thread of the
+    /// (two-thread, on this machine) cooperative pool while it waits.
     @discardableResult
-    public static func until(
+    public static func blockingUntil(
         timeout: Double, interval: Double = 0.05, _ condition: () throws -> Bool
     ) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -16,7 +18,8 @@ public enum Wait {
         }
     }
 
-    /// Async variant.
+    /// Polls `condition` every `interval` until it returns true or `timeout` passes, suspending
+    /// (not blocking) between polls. Returns whether the condition became true.
     @discardableResult
     public static func until(
         timeout: Double, interval: Double = 0.05, _ condition: () async throws -> Bool

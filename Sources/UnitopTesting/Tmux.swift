@@ -207,13 +207,13 @@ public final class Tmux: @unchecked Sendable {
     /// Polls the screen until it contains `text` or `timeout` seconds pass.
     @discardableResult
     public func waitFor(_ text: String, timeout: Double) -> Bool {
-        Wait.until(timeout: timeout) { ((try? screen()) ?? "").contains(text) }
+        Wait.blockingUntil(timeout: timeout) { ((try? screen()) ?? "").contains(text) }
     }
 
     /// Polls the screen until `predicate` holds for its lines or `timeout` seconds pass.
     @discardableResult
     public func waitFor(timeout: Double, _ predicate: ([String]) -> Bool) -> Bool {
-        Wait.until(timeout: timeout) { predicate((try? capture()) ?? []) }
+        Wait.blockingUntil(timeout: timeout) { predicate((try? capture()) ?? []) }
     }
 
     /// The pid of the pane's process (the command started).

@@ -35,8 +35,8 @@ struct CLIContext {
         return level
     }
 
-    /// `--backend`, else the config's default backend.
-    var backendKind: String { options.backend ?? config.defaultBackend }
+    /// `--backend`; else libvirt when `--connect` is given; else the config's default backend.
+    var backendKind: String { options.backend ?? (options.connect != nil ? "libvirt" : config.defaultBackend) }
 
     /// The selected backend (`--backend` > config > qemu), on `--connect` for libvirt.
     func backend() throws -> any UnikernelBackend {
@@ -45,7 +45,7 @@ struct CLIContext {
             throw UnitopError.invalidArgument("unknown backend '\(kind)': expected qemu or libvirt")
         }
         if options.connect != nil && kind != "libvirt" {
-            throw UnitopError.invalidArgument("--connect applies to the libvirt backend only (add --backend libvirt)")
+            throw UnitopError.invalidArgument("--connect applies to the libvirt backend only, not --backend \(kind)")
         }
         return try BackendFactory.make(kind: kind, uri: options.connect, paths: paths, config: config)
     }

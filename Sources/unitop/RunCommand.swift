@@ -116,12 +116,12 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Four random lowercase hex digits.
     static func randomSuffix() -> String {
-        String(UInt16.random(in: 0...UInt16.max), radix: 16).leftPadded(to: 4)
+        String(UInt16.random(in: 0...UInt16.max), radix: 16).zeroPadded(to: 4)
     }
 }
 
 extension String {
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+    func zeroPadded(to width: Int, with pad: Character = "0") -> String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

@@ -39,6 +39,11 @@ struct Unitop: AsyncParsableCommand {
     }
 
     static func main() async {
+        // A parent may hand us a blocked signal mask (e.g. a thread pool); SIGTERM, SIGINT and
+        // SIGHUP must work, and children (QEMU, monitors) inherit the mask.
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
         signal(SIGPIPE, SIG_IGN)
         let arguments = GlobalArgumentOrder.reorder(
             Array(CommandLine.arguments.dropFirst()), subcommands: subcommandNames, defaultSubcommand: "tui")

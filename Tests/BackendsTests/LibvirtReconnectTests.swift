@@ -6,23 +6,23 @@ import UnitopTesting
 
 /// Restarting libvirtd under a connected backend, and a second connection to the same daemon
 /// over TCP. The test restarts the system libvirtd with a temporary config that also listens on
-/// 127.0.0.1 (no auth, no TLS), and restarts it with the normal config when done.
-@Suite(.serialized)
-struct LibvirtReconnectTests {
+/// 127.0.0.1 (no auth, no TLS), and restarts it with the normal config when done. Part of
+/// ``LibvirtSystemTests`` so it never runs while another test uses libvirtd.
+extension LibvirtSystemTests {
     static let tcpPort = 16599
 
     static func script(_ name: String) -> String {
         Fixtures.repositoryRoot.appendingPathComponent("scripts/\(name)").path
     }
 
-    /// Stops libvirtd (domains keep running) and starts it again, with `--listen -f config` if given.
-    static func restartLibvirtd(listenConfig: String?) throws {
-        let down = try spawnAndWait([script("libvirt-down.sh")], timeout: 60)
-        try #require(down == 0, "libvirt-down failed (status \(down))")
-        var env = ProcessInfo.processInfo.environment
-        if let listenConfig { env["LIBVIRTD_ARGS"] = "--listen -f \(listenConfig)" }
-        let up = try spawnAndWait([script("libvirt-up.sh")], environment: env, timeout: 90)
-        try #require(up == 0, "libvirt-up failed (status \(up))")
+    /// ``spawnAndWait(_:environment:timeout:)`` on its own thread, so waiting for a daemon never
+    /// blocks one of the few threads Swift concurrency (and the backend under test) runs on.
+    static func spawnAndWaitOffPool(_ argv: [String], environment: [String: String]? = nil, timeout: Double) async throws -> Int32 {
+        try await withCheckedThrowingContinuation { cont in
+            Thread {
+                do { cont.resume(returning: try spawnAndWait(argv, environment: environment, timeout: timeout)) } catch { cont.resume(throwing: error) }
+            }.start()
+        }
     }
 
     /// Runs a command to completion with posix_spawn and waitpid. Foundation's Process is not used
@@ -61,10 +61,10 @@ struct LibvirtReconnectTests {
     }
 
     @Test func reconnectsAfterRestartAndSecondConnectionOverTCP() async throws {
-        try LibvirtSystemTests.requireLibvirtd()
-        let image = try LibvirtSystemTests.fixture("hello")
-        let (b, home) = try LibvirtTestSupport.backend(LibvirtSystemTests.uri)
-        let name = LibvirtSystemTests.uniqueName("reconn")
+        try await Self.requireLibvirtd()
+        let image = try Self.fixture("hello")
+        let (b, home) = try LibvirtTestSupport.backend(Self.uri)
+        let name = Self.uniqueName("reconn")
         let config = home.root + "/libvirtd-listen.conf"
         try """
         listen_tls = 0
@@ -75,31 +75,50 @@ struct LibvirtReconnectTests {
         """.write(toFile: config, atomically: true, encoding: .utf8)
         var restarted = false
         defer {
-            LibvirtSystemTests.cleanup(name)
+            Self.cleanup(name)
             b.close()
-            if restarted { try? Self.restartLibvirtd(listenConfig: nil) }  // back to the normal config
+            if restarted {  // back to the normal config
+                _ = try? Self.spawnAndWait([Self.script("libvirt-down.sh")], timeout: 60)
+                _ = try? Self.spawnAndWait([Self.script("libvirt-up.sh")], timeout: 90)
+            }
             home.remove()
         }
         let events = LibvirtTestSupport.EventLog(b.events())
         defer { events.cancel() }
-        try #require(await Wait.until(timeout: 15) { b.isConnected })
+        try #require(await LibvirtTestSupport.eventually(timeout: 15) { b.isConnected })
         _ = try await b.start(LaunchSpec(name: name, imagePath: image, memoryMiB: 32, accel: .tcg))
         let console = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
         defer { console.cancel() }
-        #expect(await Wait.until(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
-        #expect(await Wait.until(timeout: 15) {
+        #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
+        #expect(await LibvirtTestSupport.eventually(timeout: 15) {
             events.events.contains { if case .stats(let id, let st) = $0 { return id.name == name && (st.rssBytes ?? 0) > 0 } else { return false } }
         }, "CPU and RSS stats are sampled while subscribed")
 
+        // Stop libvirtd: the loss is reported and operations fail fast while it is down.
         restarted = true
-        try Self.restartLibvirtd(listenConfig: config)
-
+        let down = try await Self.spawnAndWaitOffPool([Self.script("libvirt-down.sh")], timeout: 60)
+        try #require(down == 0, "libvirt-down failed")
         func index(_ match: (BackendEvent) -> Bool) -> Int? { events.events.firstIndex(where: match) }
         let isDown: (BackendEvent) -> Bool = {
             if case .connection(_, "system", .disconnected) = $0 { return true } else { return false }
         }
-        #expect(await Wait.until(timeout: 90) { index(isDown) != nil }, "disconnected is reported")
-        #expect(await Wait.until(timeout: 90) {
+        #expect(await LibvirtTestSupport.eventually(timeout: 30) { index(isDown) != nil }, "disconnected is reported")
+        let t0 = Date()
+        do {
+            _ = try await b.instances()
+            Issue.record("listing succeeded while libvirtd was down")
+        } catch let UnitopError.connection(uri, message) {
+            #expect(uri == "qemu:///system")
+            #expect(message.contains("reconnecting"), "message: \(message)")
+        }
+        #expect(Date().timeIntervalSince(t0) < 1, "fails fast instead of waiting for the connect timeout")
+
+        // Start it again (also listening on 127.0.0.1 for the TCP connection below).
+        var env = ProcessInfo.processInfo.environment
+        env["LIBVIRTD_ARGS"] = "--listen -f \(config)"
+        let up = try await Self.spawnAndWaitOffPool([Self.script("libvirt-up.sh")], environment: env, timeout: 90)
+        try #require(up == 0, "libvirt-up failed")
+        #expect(await LibvirtTestSupport.eventually(timeout: 90) {
             guard let d = index(isDown) else { return false }
             return events.events[d...].contains { if case .connection(_, "system", .connected) = $0 { return true } else { return false } }
         }, "connected is reported after the restart")
@@ -108,13 +127,13 @@ struct LibvirtReconnectTests {
         let list = try await b.instances()
         #expect(list.contains { $0.name == name && $0.state == .running && $0.managed })
         if let d = index(isDown) {
-            #expect(await Wait.until(timeout: 10) {
+            #expect(await LibvirtTestSupport.eventually(timeout: 10) {
                 events.events[d...].contains { if case .instanceChanged(let i) = $0 { return i.name == name && i.state == .running } else { return false } }
             }, "instances are re-announced after reconnecting")
         }
         // The console kept following (virtlogd is not restarted) and input works on the new connection.
         try await b.sendConsoleInput(name, bytes: Array("again\r".utf8))
-        #expect(await Wait.until(timeout: 20) { console.text.contains("you typed: again") })
+        #expect(await LibvirtTestSupport.eventually(timeout: 20) { console.text.contains("you typed: again") })
         #expect(!console.isDone)
 
         // A second connection to the same daemon over TCP: same domains, another host label.
@@ -130,6 +149,6 @@ struct LibvirtReconnectTests {
         let activeTCP = Set(viaTCP.filter { $0.state.isActive }.map(\.name))
         #expect(activeLocal == activeTCP)
         try await tcp.kill(name)
-        #expect(await Wait.until(timeout: 15) { events.sawState(name, .stopped) }, "the first connection sees the kill made through the second")
+        #expect(await LibvirtTestSupport.eventually(timeout: 15) { events.sawState(name, .stopped) }, "the first connection sees the kill made through the second")
     }
 }

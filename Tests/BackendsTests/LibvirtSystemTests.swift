@@ -12,9 +12,9 @@ struct LibvirtSystemTests {
 
     // MARK: - Helpers
 
-    static func requireLibvirtd() throws {
+    static func requireLibvirtd() async throws {
         let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/libvirt-up.sh").path
-        let status = try LibvirtReconnectTests.spawnAndWait([script], timeout: 90)
+        let status = try await Self.spawnAndWaitOffPool([script], timeout: 90)
         try #require(status == 0, "libvirtd cannot run here: scripts/libvirt-up.sh exited with \(status) (see stderr)")
     }
 
@@ -36,6 +36,7 @@ struct LibvirtSystemTests {
         _ = virsh(["undefine", name])
         unlink(LibvirtBackend.systemImageDirectory + "/" + name + ".kernel")
         unlink(LibvirtBackend.systemLogDirectory + "/unitop-" + name + ".console.log")
+        unlink(LibvirtBackend.systemLogDirectory + "/" + name + ".log")
     }
 
     static func domainNames() -> [String] {
@@ -44,7 +45,7 @@ struct LibvirtSystemTests {
 
     static func finalState(_ b: LibvirtBackend, _ name: String, timeout: Double = 30) async -> Instance? {
         var last: Instance?
-        _ = await Wait.until(timeout: timeout, interval: 0.1) {
+        _ = await LibvirtTestSupport.eventually(timeout: timeout, interval: 0.1) {
             last = try? await b.instance(named: name)
             return last?.state.isFinished ?? false
         }
@@ -54,7 +55,7 @@ struct LibvirtSystemTests {
     // MARK: - Tests
 
     @Test func helloBootsConsoleFromBootInputAndStopEscalates() async throws {
-        try Self.requireLibvirtd()
+        try await Self.requireLibvirtd()
         let image = try Self.fixture("hello")
         let (b, home) = try LibvirtTestSupport.backend(Self.uri)
         let name = Self.uniqueName("hello")
@@ -75,20 +76,26 @@ struct LibvirtSystemTests {
 
         let console = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
         defer { console.cancel() }
-        #expect(await Wait.until(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
+        #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
         #expect(console.text.hasPrefix("unitop-fixture hello booted"), "history starts at the first byte of boot")
         #expect(console.text.contains("cmdline=greeting=<hi&bye>"))
         try await b.sendConsoleInput(name, bytes: Array("hi there\r".utf8))
-        #expect(await Wait.until(timeout: 20) { console.text.contains("you typed: hi there") })
+        #expect(await LibvirtTestSupport.eventually(timeout: 20) { console.text.contains("you typed: hi there") })
 
         // A second viewer joining later gets the same history from boot.
         let later = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: false))
-        #expect(await Wait.until(timeout: 10) { later.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { later.isDone })
         #expect(later.text.hasPrefix("unitop-fixture hello booted"))
         #expect(later.text.contains("you typed: hi there"))
         let tail = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .tail(bytes: 10), follow: false))
-        #expect(await Wait.until(timeout: 10) { tail.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { tail.isDone })
         #expect(tail.text.utf8.count == 10)
+
+        // Restart boots the guest again; the console keeps following and history keeps both boots.
+        try await b.restart(name)
+        #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.components(separatedBy: "unitop-fixture hello booted").count == 3 })
+        #expect(try await b.instance(named: name).state == .running)
+        #expect(!console.isDone)
 
         // hello ignores ACPI: the graceful stop escalates to destroy after the timeout.
         try await b.stop(name, timeoutSeconds: 2)
@@ -96,8 +103,8 @@ struct LibvirtSystemTests {
         let after = try #require(await Self.finalState(b, name))
         #expect(after.state == .stopped)
         #expect(after.exitReason?.contains("destroyed") == true, "reason: \(after.exitReason ?? "nil")")
-        #expect(await Wait.until(timeout: 10) { console.isDone }, "the console stream finishes when the instance ends")
-        #expect(await Wait.until(timeout: 10) { events.sawState(name, .stopping) && events.sawState(name, .stopped) })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { console.isDone }, "the console stream finishes when the instance ends")
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { events.sawState(name, .stopping) && events.sawState(name, .stopped) })
         // Finished transient instances stay listed until removed.
         #expect(try await b.instances().contains { $0.name == name && $0.state == .stopped })
         try await b.remove(name, force: false)
@@ -106,7 +113,7 @@ struct LibvirtSystemTests {
     }
 
     @Test func persistentDomainKillAndRemove() async throws {
-        try Self.requireLibvirtd()
+        try await Self.requireLibvirtd()
         let image = try Self.fixture("idle")
         let (b, home) = try LibvirtTestSupport.backend(Self.uri)
         let name = Self.uniqueName("persist")
@@ -119,6 +126,18 @@ struct LibvirtSystemTests {
         try await b.resume(name)
         #expect(try await b.instance(named: name).state == .running)
         await #expect(throws: UnitopError.self) { try await b.remove(name, force: false) }  // running: needs force
+
+        // libvirt allows one console client: a second one is told so, and `force` takes it over.
+        try await b.sendConsoleInput(name, bytes: Array("x".utf8))
+        let (other, otherHome) = try LibvirtTestSupport.backend(Self.uri)
+        defer { other.close(); otherHome.remove() }
+        do {
+            try await other.sendConsoleInput(name, bytes: Array("y".utf8))
+            Issue.record("a second console client was let in without force")
+        } catch let UnitopError.failed(message) {
+            #expect(message == "console of \(name) is in use by another client; use force to take it over")
+        }
+        try await other.sendConsoleInput(name, bytes: Array("z".utf8), force: true)
         try await b.kill(name)
         let after = try await b.instance(named: name)
         #expect(after.state == .stopped)
@@ -129,7 +148,7 @@ struct LibvirtSystemTests {
     }
 
     @Test func guestExitAndPanicEndWithReasons() async throws {
-        try Self.requireLibvirtd()
+        try await Self.requireLibvirtd()
         let (b, home) = try LibvirtTestSupport.backend(Self.uri)
         let exit3 = Self.uniqueName("exit3"), exit0 = Self.uniqueName("exit0"), panic = Self.uniqueName("panic")
         defer { for n in [exit3, exit0, panic] { Self.cleanup(n) }; b.close(); home.remove() }
@@ -148,14 +167,14 @@ struct LibvirtSystemTests {
         #expect(p.state == .crashed, "panic ended \(p.state.rawValue): \(p.exitReason ?? "nil")")
         // The console log keeps what they printed.
         let out = LibvirtTestSupport.ConsoleCapture(b.console(exit3, history: .all, follow: true))
-        #expect(await Wait.until(timeout: 10) { out.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { out.isDone })
         #expect(out.text.contains("unitop-fixture exit booted"))
         for n in [exit3, exit0, panic] { try await b.remove(n, force: false) }
         #expect(try await b.instances().allSatisfy { ![exit3, exit0, panic].contains($0.name) })
     }
 
     @Test func foreignDomainsAreListedAsUnmanaged() async throws {
-        try Self.requireLibvirtd()
+        try await Self.requireLibvirtd()
         let image = try Self.fixture("idle")
         let name = Self.uniqueName("foreign")
         let kernel = LibvirtBackend.systemImageDirectory + "/" + name + ".kernel"
@@ -172,7 +191,7 @@ struct LibvirtSystemTests {
         defer { Self.cleanup(name); unlink(xmlPath); b.close(); home.remove() }
         let events = LibvirtTestSupport.EventLog(b.events())
         defer { events.cancel() }
-        try #require(await Wait.until(timeout: 15) { b.isConnected })
+        try #require(await LibvirtTestSupport.eventually(timeout: 15) { b.isConnected })
         let created = try #require(Self.virsh(["create", xmlPath]))
         try #require(created.status == 0, "virsh create: \(created.stderr)")
         let foreign = try #require(try await b.instances().first { $0.name == name })
@@ -180,15 +199,15 @@ struct LibvirtSystemTests {
         #expect(foreign.state == .running)
         #expect(foreign.image == "")
         #expect(foreign.memoryMiB == 32)
-        #expect(await Wait.until(timeout: 10) { events.sawState(name, .running) }, "the STARTED event of a foreign domain arrives")
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { events.sawState(name, .running) }, "the STARTED event of a foreign domain arrives")
         // Live console of a foreign domain goes through the console stream.
         let live = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
         try await b.kill(name)
-        #expect(await Wait.until(timeout: 10) { live.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { live.isDone })
     }
 
     @Test func nonBootableImageFailsAndLeavesNothing() async throws {
-        try Self.requireLibvirtd()
+        try await Self.requireLibvirtd()
         let (b, home) = try LibvirtTestSupport.backend(Self.uri)
         let name = Self.uniqueName("junk")
         defer { Self.cleanup(name); b.close(); home.remove() }
@@ -206,5 +225,29 @@ struct LibvirtSystemTests {
         await #expect(throws: UnitopError.imageNotFound(home.root + "/missing.elf")) {
             _ = try await b.start(LaunchSpec(name: name, imagePath: home.root + "/missing.elf"))
         }
+    }
+
+    @Test func sessionURIBootsTheImageInPlaceWithTheLogInTheStateDirectory() async throws {
+        let image = try Self.fixture("hello")
+        let (b, home) = try LibvirtTestSupport.backend("qemu:///session", timeout: 30)
+        let name = Self.uniqueName("session")
+        defer {
+            _ = Self.virsh(["destroy", name], uri: "qemu:///session")
+            unlink(LibvirtBackend.systemLogDirectory + "/" + name + ".log")  // libvirt's log of a root session domain
+            b.close()
+            home.remove()
+        }
+        #expect(b.host == "session")
+        let inst = try await b.start(LaunchSpec(name: name, imagePath: image, memoryMiB: 32, accel: .tcg))
+        let log = try #require(inst.consoleLogPath)
+        #expect(log.hasPrefix(home.stateDirectory + "/libvirt/session/"))
+        let console = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
+        defer { console.cancel() }
+        #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
+        try await b.kill(name)
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { console.isDone })
+        try await b.remove(name, force: false)
+        #expect(!FileManager.default.fileExists(atPath: log))
+        #expect(FileManager.default.fileExists(atPath: image), "the image itself is never touched")
     }
 }

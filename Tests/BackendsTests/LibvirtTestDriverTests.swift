@@ -68,13 +68,13 @@ struct LibvirtTestDriverTests {
             let a = LibvirtTestSupport.EventLog(backend.events())
             let b = LibvirtTestSupport.EventLog(backend.events())
             defer { a.cancel(); b.cancel() }
-            try #require(await Wait.until(timeout: 10) { backend.isConnected })
+            try #require(await LibvirtTestSupport.eventually(timeout: 10) { backend.isConnected })
             try await backend.pause("test")
-            #expect(await Wait.until(timeout: 10) { a.sawState("test", .paused) && b.sawState("test", .paused) })
+            #expect(await LibvirtTestSupport.eventually(timeout: 10) { a.sawState("test", .paused) && b.sawState("test", .paused) })
             try await backend.resume("test")
-            #expect(await Wait.until(timeout: 10) { a.sawState("test", .running) && b.sawState("test", .running) })
+            #expect(await LibvirtTestSupport.eventually(timeout: 10) { a.sawState("test", .running) && b.sawState("test", .running) })
             try await backend.kill("test")
-            #expect(await Wait.until(timeout: 10) { a.sawState("test", .stopped) })
+            #expect(await LibvirtTestSupport.eventually(timeout: 10) { a.sawState("test", .stopped) })
             #expect(a.lastInstance("test")?.exitReason == "killed")
         }
     }

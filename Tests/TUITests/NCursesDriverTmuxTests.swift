@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TUI
 import UnitopTesting
 
 /// The ncurses driver end to end: `unitop-termcheck` (a test pattern drawn through `NCursesDriver`)
@@ -65,6 +66,10 @@ import UnitopTesting
         #expect(lines.first?.hasPrefix("unitop-termcheck 80x24 colors=\(colors) unicode=yes") == true, "\(lines.first ?? "")")
         #expect(lines.contains { $0.hasPrefix("┌────") && $0.hasSuffix("┐") })
         #expect(lines.contains { $0.contains("wide: 日本語 ✓ é ü") })
+        // Wide characters take two columns and shift nothing: every box row is 40 columns wide.
+        let boxRows = lines.filter { $0.hasPrefix("│") }
+        #expect(boxRows.count == 3)
+        #expect(boxRows.allSatisfy { $0.hasSuffix("│") && $0.reduce(0) { $0 + $1.terminalWidth } == 40 }, "\(boxRows)")
         #expect(lines.contains { $0.hasPrefix("│ bold dim italic under rev") })
         #expect(lines.last?.hasSuffix("<80x24>") == true)
         let escapes = try tmux.captureWithEscapes()
@@ -81,6 +86,15 @@ import UnitopTesting
         try tmux.sendText("q")
         #expect(tmux.waitFor("EXITED 0", timeout: 20), "\((try? tmux.screen()) ?? "")")
         #expect(try tmux.screen().contains("unitop-termcheck: bye"))
+        try Self.expectRestored(tmux)
+    }
+
+    @Test(arguments: ["dumb", "no-such-terminal"])
+    func unusableTerminalIsRefusedWithAClearError(term: String) throws {
+        let tmux = try Self.start(term: term, width: 120)
+        defer { tmux.kill() }
+        #expect(tmux.waitFor("EXITED 1", timeout: 20), "\((try? tmux.screen()) ?? "")")
+        #expect(try tmux.screen().contains("unitop-termcheck: cannot start the terminal: unknown or unsuitable TERM '\(term)'"))
         try Self.expectRestored(tmux)
     }
 
@@ -266,13 +280,13 @@ import UnitopTesting
         // The recording works: a key press redraws and is recorded.
         try tmux.sendKeys("Up")
         #expect(tmux.waitFor("last key: Up  events: 1", timeout: 10))
-        #expect(Wait.until(timeout: 10) { Self.fileSize(file) > 0 }, "recording saw no output after a key")
+        #expect(Wait.blockingUntil(timeout: 10) { Self.fileSize(file) > 0 }, "recording saw no output after a key")
         let keyFrame = Self.fileSize(file)
         let clear = "\u{1b}[2J"
         #expect(!Self.contents(file).contains(clear), "a key press must not clear the screen")
         // Ctrl-L: a full repaint (clear + every cell), not a diff.
         try tmux.sendKeys("C-l")
-        #expect(Wait.until(timeout: 10) { Self.contents(file).contains(clear) }, "Ctrl-L did not repaint")
+        #expect(Wait.blockingUntil(timeout: 10) { Self.contents(file).contains(clear) }, "Ctrl-L did not repaint")
         #expect(tmux.waitFor("last key: Ctrl-L  events: 2", timeout: 10))
         print("termcheck frame after a key: \(keyFrame) bytes; full repaint (Ctrl-L): \(Self.fileSize(file) - keyFrame) bytes")
     }

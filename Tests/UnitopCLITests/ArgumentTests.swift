@@ -46,6 +46,10 @@ import UnitopTesting
             #expect(r.status == 1, "\(args)")
             #expect(r.stderrLines.count == 1 && r.stderr.contains("unknown backend 'bogus'"), "\(args): \(r.stderr)")
         }
+        for args in [["ps", "--backend", "qemu", "--connect", "test:///default"], ["--connect", "test:///default", "--backend", "qemu", "ps"]] {
+            let r = try h.unitop(args)
+            #expect(r.status == 1 && r.stderrLines.count == 1 && r.stderr.contains("--connect"), "\(args): \(r.stderr)")
+        }
         // --state-dir in either position selects the same state directory.
         let alt = h.home.root + "/alt-state"
         for args in [["--state-dir", alt, "ps"], ["ps", "--state-dir", alt]] {

@@ -43,7 +43,7 @@ final class CLIHarness: @unchecked Sendable {
     @discardableResult
     func waitFor(_ name: String, timeout: Double = 60, _ condition: (Instance) -> Bool) throws -> Instance? {
         var last: Instance?
-        _ = try Wait.until(timeout: timeout, interval: 0.2) {
+        _ = try Wait.blockingUntil(timeout: timeout, interval: 0.2) {
             last = try instance(name)
             return last.map(condition) ?? false
         }
@@ -53,7 +53,7 @@ final class CLIHarness: @unchecked Sendable {
     /// Waits until the console log of `name` (raw) contains `text` `count` times.
     @discardableResult
     func waitForLog(_ name: String, contains text: String, count: Int = 1, timeout: Double = 60) throws -> Bool {
-        try Wait.until(timeout: timeout, interval: 0.2) {
+        try Wait.blockingUntil(timeout: timeout, interval: 0.2) {
             let r = try unitop(["logs", name, "--raw"])
             return r.stdout.components(separatedBy: text).count - 1 >= count
         }
@@ -88,7 +88,7 @@ final class CLIHarness: @unchecked Sendable {
         if let all = try? instances() {
             for i in all { _ = try? unitop(["rm", "--force", i.name], timeout: 30) }
         }
-        let gone = Wait.until(timeout: 15, interval: 0.1) { leftoverProcesses().isEmpty }
+        let gone = Wait.blockingUntil(timeout: 15, interval: 0.1) { leftoverProcesses().isEmpty }
         if !gone {
             let pids = leftoverProcesses()
             Issue.record("processes left behind by the test (killed): \(pids)")

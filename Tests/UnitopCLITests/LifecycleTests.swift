@@ -118,6 +118,21 @@ import UnitopTesting
         #expect(e0?.state == .exited && e0?.exitCode == 0)
     }
 
+    @Test func runAttachedDetachesOnCtrlBracketAndLeavesItRunning() throws {
+        try CLIHarness.requireFixtures()
+        let h = try CLIHarness(); defer { h.cleanup() }
+        let r = try h.unitop(["run", Fixtures.path("hello"), "--name", "d1", "--accel", "tcg"], stdin: "\u{1d}", timeout: 60)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("attached to d1") && r.stderr.contains("unitop console d1"), "\(r.stderr)")
+        #expect(try h.instance("d1")?.state == .running)
+        // A default name is derived from the image name.
+        let named = try h.unitop(["run", Fixtures.path("idle"), "--accel", "tcg", "--detach"])
+        #expect(named.status == 0)
+        let derived = named.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(derived.hasPrefix("idle-") && derived.count > "idle-".count, "\(derived)")
+        #expect(try h.instance(derived) != nil)
+    }
+
     @Test func panicShowsCrashed() throws {
         try CLIHarness.requireFixtures()
         let h = try CLIHarness(); defer { h.cleanup() }
@@ -154,7 +169,7 @@ import UnitopTesting
         let marker = Array("FLOOD-END bytes=".utf8)
         let at = try #require(lastIndex(of: marker, in: bytes), "no FLOOD-END in \(bytes.count) bytes")
         let trailer = String(decoding: bytes[at...].prefix(64), as: UTF8.self)
-        let fields = trailer.split(whereSeparator: { $0 == " " || $0 == "\r" || $0 == "\n" })
+        let fields = trailer.split(whereSeparator: { $0 == " " || $0.isNewline })
         #expect(fields.count >= 3)
         let n = try #require(Int(fields[1].dropFirst("bytes=".count)))
         let expected = try #require(UInt32(fields[2].dropFirst("fnv1a32=".count), radix: 16))
@@ -170,18 +185,29 @@ import UnitopTesting
     @Test func logsAreSanitizedUnlessRaw() throws {
         try CLIHarness.requireFixtures()
         let h = try CLIHarness(); defer { h.cleanup() }
-        // hello echoes its command line: put terminal attacks in it.
-        let attack = "x\u{1b}]0;pwned\u{07}y\u{1b}[2J\u{1b}c\u{1b}[31mred\u{1b}[0m"
-        try h.start("hello", name: "a1", extra: ["--append", attack])
-        #expect(try h.waitForLog("a1", contains: "heartbeat 1"))
+        // The fixtures print only printable text, so hostile bytes are appended to the console log
+        // of a finished instance (its path is part of the instance): logs serves them from there.
+        let r = try h.unitop(["run", Fixtures.path("exit"), "--name", "a1", "--append", "code=0", "--accel", "tcg"], timeout: 120)
+        #expect(r.status == 0, "\(r.stderr)")
+        let log = try #require(try h.instance("a1")?.consoleLogPath)
+        let attack: [UInt8] = Array("x\u{1b}]0;pwned\u{07}y\u{1b}[2J\u{1b}c\u{1b}]52;c;Zm9v\u{1b}\\\u{1b}[?1049h\u{1b}[31mred\u{1b}[0m".utf8) + [0xFF, 0x0A]
+        let handle = try #require(FileHandle(forWritingAtPath: log))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(attack))
+        try handle.close()
         let raw = try h.unitop(["logs", "a1", "--raw"])
-        #expect(raw.stdout.contains("\u{1b}]0;pwned"), "raw keeps the guest's bytes")
+        #expect(raw.stdoutBytes.suffix(attack.count) == ArraySlice(attack), "raw keeps the bytes")
         let clean = try h.unitop(["logs", "a1"])
         #expect(clean.status == 0)
-        #expect(!clean.stdout.contains("\u{1b}]"), "OSC dropped")
-        #expect(!clean.stdout.contains("\u{1b}[2J") && !clean.stdout.contains("\u{1b}c"), "screen clear / reset dropped")
-        #expect(clean.stdout.contains("red") && clean.stdout.contains("heartbeat 1"))
+        #expect(clean.stdout.contains("exit: code=0"))
+        #expect(!clean.stdout.contains("\u{1b}]"), "OSC (title, clipboard) dropped")
+        #expect(!clean.stdout.contains("\u{1b}[2J") && !clean.stdout.contains("\u{1b}c") && !clean.stdout.contains("\u{1b}[?1049h"))
+        #expect(clean.stdout.contains("red") && clean.stdout.contains("\u{1b}["), "SGR color kept")
+        #expect(clean.stdout.contains("\u{FFFD}"), "invalid UTF-8 shown as U+FFFD")
         #expect(onlySGR(clean.stdoutBytes), "only SGR escapes remain")
+        // console of the finished instance goes through the same sanitizer.
+        let console = try h.unitop(["console", "a1"], timeout: 30)
+        #expect(console.status == 0 && console.stdout.contains("red") && onlySGR(console.stdoutBytes))
 
         // Colored flood through the sanitizer keeps only SGR.
         try h.start("flood", name: "c1", extra: ["--append", "bytes=100000 color=1"])
@@ -200,16 +226,16 @@ import UnitopTesting
         // A follower started now sees the history from boot and then new heartbeats.
         let follower = try BackgroundUnitop(["logs", "--follow", "r1"], harness: h)
         defer { follower.stop() }
-        #expect(Wait.until(timeout: 30) { follower.output.contains("unitop-fixture hello booted") })
+        #expect(Wait.blockingUntil(timeout: 30) { follower.output.contains("unitop-fixture hello booted") })
         let before = try h.unitop(["logs", "r1"]).stdout.components(separatedBy: "heartbeat ").count - 1
-        #expect(Wait.until(timeout: 30) { follower.output.components(separatedBy: "heartbeat ").count - 1 > before + 1 },
+        #expect(Wait.blockingUntil(timeout: 30) { follower.output.components(separatedBy: "heartbeat ").count - 1 > before + 1 },
                 "follow delivers live output")
         // Nothing doubled at the history/live seam: heartbeat numbers are strictly increasing.
         let numbers = follower.output.components(separatedBy: "heartbeat ").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
         #expect(numbers == Array(numbers.sorted()) && Set(numbers).count == numbers.count, "\(numbers)")
         // The follower ends by itself when the instance ends.
         #expect(try h.unitop(["kill", "r1"], timeout: 30).status == 0)
-        #expect(Wait.until(timeout: 30) { !follower.process.isRunning }, "logs --follow ends with the guest")
+        #expect(Wait.blockingUntil(timeout: 30) { !follower.process.isRunning }, "logs --follow ends with the guest")
     }
 }
 

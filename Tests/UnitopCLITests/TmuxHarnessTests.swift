@@ -42,7 +42,7 @@ import UnitopTesting
 
     @Test func deadPaneStatusAndPrivateServerCleanup() throws {
         let tmux = try Tmux(width: 40, height: 5, command: ["sh", "-c", "echo bye; exit 7"])
-        #expect(Wait.until(timeout: 10) { tmux.paneDead })
+        #expect(Wait.blockingUntil(timeout: 10) { tmux.paneDead })
         #expect(tmux.paneDeadStatus == 7)
         #expect(tmux.waitFor("Pane is dead", timeout: 10))
         #expect(tmux.socket.hasPrefix("unitop-"))
@@ -63,7 +63,7 @@ import UnitopTesting
         try tmux.sendText("abc")
         try tmux.sendKeys("Enter")
         #expect(tmux.waitFor("got-abc", timeout: 10))
-        #expect(Wait.until(timeout: 10) { ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains("got-abc") })
+        #expect(Wait.blockingUntil(timeout: 10) { ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains("got-abc") })
         try tmux.stopRecordingOutput()
     }
 }

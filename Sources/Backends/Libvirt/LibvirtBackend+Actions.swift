@@ -45,10 +45,14 @@ extension LibvirtBackend {
     /// Removes the files unitop made for `name` on this machine.
     func removeLocalFiles(name: String, logPath: String?) {
         guard parsed.isThisMachine, !parsed.isTest, (try? InstanceName.validate(name)) != nil else { return }
-        if !parsed.isSession { _ = unlink(Self.systemImageDirectory + "/" + name + ".kernel") }
+        if !parsed.isSession {
+            _ = unlink(Self.systemImageDirectory + "/" + name + ".kernel")
+            _ = unlink(Self.systemLogDirectory + "/" + name + ".log")  // libvirt's own log of our domain
+        }
         if let logPath {
             _ = unlink(logPath)
             for i in 0..<ConsoleLogFollower.maxBackups { _ = unlink("\(logPath).\(i)") }
+            if parsed.isSession { _ = rmdir((logPath as NSString).deletingLastPathComponent) }
         }
     }
 
@@ -220,8 +224,44 @@ extension LibvirtBackend {
         try await onDomain(name, action: "resume") { virDomainResume($0) }
     }
 
+    /// Marks a stop that is part of ``restart(_:)`` (its STOPPED event is not an end).
+    static let restartIntent = "\u{0}restart"
+
+    /// Boots the guest again. `virDomainReset` cannot be used: with `<on_reboot>destroy</on_reboot>`
+    /// (so a guest reboot or triple fault ends the instance) QEMU turns any reset into an exit. So
+    /// the domain is destroyed and started again from its own definition, with the console log
+    /// appended to (the history of the previous boot stays; followers keep following).
     public func restart(_ name: String) async throws {
-        try await onDomain(name, action: "restart") { virDomainReset($0, 0) }
+        let current = try await instance(named: name)
+        guard current.state.isActive else { throw UnitopError.invalidState(name: name, state: current.state, action: "restart") }
+        lock.withLock { intents[name] = Self.restartIntent }
+        do {
+            try await connection.call { c in
+                try LibvirtDomains.withDomain(c, name) { d in
+                    let persistent = virDomainIsPersistent(d) == 1
+                    var xml: String?
+                    if !persistent {
+                        let flags = UInt32(VIR_DOMAIN_XML_INACTIVE.rawValue | VIR_DOMAIN_XML_SECURE.rawValue)
+                        guard let raw = virDomainGetXMLDesc(d, flags) else { throw LibvirtErrors.domain(name, action: "restart") }
+                        xml = String(cString: raw).replacingOccurrences(of: "append='off'", with: "append='on'")
+                            .replacingOccurrences(of: "append=\"off\"", with: "append=\"on\"")
+                        free(raw)
+                    }
+                    if virDomainDestroy(d) != 0 { throw LibvirtErrors.domain(name, action: "restart") }
+                    if persistent {
+                        if virDomainCreate(d) != 0 { throw LibvirtErrors.domain(name, action: "restart") }
+                    } else if let xml {
+                        guard let nd = virDomainCreateXML(c, xml, 0) else {
+                            throw UnitopError.failed("cannot restart '\(name)': \(LibvirtErrors.last().message)")
+                        }
+                        virDomainFree(nd)
+                    }
+                }
+            }
+        } catch {
+            _ = lock.withLock { intents.removeValue(forKey: name) }
+            throw error
+        }
     }
 
     public func remove(_ name: String, force: Bool) async throws {

@@ -71,6 +71,8 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
     }
 
     deinit {
+        pollTask?.cancel()
+        hub.finishAll()
         lifecycle.finish()
     }
 
@@ -227,6 +229,8 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
                 for s in snaps {
                     let inst = makeInstance(s)
                     let changed: Bool = lock.withLock {
+                        // A sample taken just before the end event was handled must not revive it.
+                        if inst.state.isActive, ended.contains(s.name) { return false }
                         let old = known[s.name]
                         known[s.name] = inst
                         return old == nil || old?.state != inst.state
@@ -275,12 +279,25 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
         guard let (evState, evReason) = LibvirtDomainState.fromEvent(event: event, detail: detail) else { return }
         let isEnd = LibvirtDomainState.isStopped(event: event)
         if !isEnd {
+            if event == Int32(VIR_DOMAIN_EVENT_STARTED.rawValue) {
+                lock.withLock {
+                    ended.remove(name)
+                    endHandled.remove(name)
+                }
+            }
             if let fresh = (try? await liveInstance(named: name)) ?? nil {
                 lock.withLock { known[name] = fresh }
                 hub.emit(.instanceChanged(fresh))
             }
             return
         }
+        // The stop half of a restart: not an end.
+        let restarting: Bool = lock.withLock {
+            guard intents[name] == Self.restartIntent else { return false }
+            intents.removeValue(forKey: name)
+            return true
+        }
+        if restarting { return }
         // Ended: a transient domain is already gone from libvirt, so build from what we knew.
         let (intent, last, session): (String?, Instance?, LibvirtConsoleSession?) = lock.withLock {
             ended.insert(name)

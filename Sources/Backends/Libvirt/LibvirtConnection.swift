@@ -62,6 +62,10 @@ final class LibvirtConnection: @unchecked Sendable {
         self.queue = DispatchQueue(label: "unitop.libvirt.\(uri)")
     }
 
+    deinit {
+        if case .connected(let s) = state { Self.teardown(s) }
+    }
+
     /// Whether the connection is currently open.
     var isConnected: Bool {
         lock.withLock { if case .connected = state { return true } else { return false } }
@@ -160,11 +164,15 @@ final class LibvirtConnection: @unchecked Sendable {
         thread.name = "unitop-libvirt-open"
         thread.start()
         let timeout = connectTimeout
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak self] in
+        // Not the global concurrent queue: its few threads can all be blocked by other work, which
+        // would delay the timeout arbitrarily.
+        Self.timerQueue.asyncAfter(deadline: .now() + timeout) { [weak self] in
             self?.finishOpen(attempt: attempt, result: .failure(.connection(
                 uri: uri, message: "no answer within \(Int(timeout)) s (host unreachable or ssh waiting for input?)")))
         }
     }
+
+    private static let timerQueue = DispatchQueue(label: "unitop.libvirt.connect-timeouts")
 
     private func finishOpen(attempt: Int, result: Result<Session, UnitopError>) {
         let waiters: [CheckedContinuation<LibvirtPointer, Error>]? = lock.withLock {

@@ -118,7 +118,8 @@ enum LibvirtDomains {
     static func uuidString(_ dom: OpaquePointer) -> String {
         var buf = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
         guard virDomainGetUUIDString(dom, &buf) == 0 else { return "" }
-        return String(cString: buf)
+        let bytes = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The unitop metadata element of `dom` (cached by UUID).

@@ -18,6 +18,8 @@ WINDOW *unitop_curses_curscr(void);
 int unitop_curses_colors(void);
 /* The terminfo `colors` number (valid before start_color; -1/-2 when absent). */
 int unitop_terminfo_colors(void);
+/* 1 when the current terminal can address the cursor (terminfo `cup`), else 0 (e.g. TERM=dumb). */
+int unitop_has_cursor_addressing(void);
 int unitop_curses_color_pairs(void);
 attr_t unitop_attr_normal(void);
 attr_t unitop_attr_bold(void);
