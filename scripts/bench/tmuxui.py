@@ -127,6 +127,9 @@ class TmuxUI:
             except OSError:
                 pass
         self.tmux("kill-server", check=False)
+        socket_path = os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"), "tmux-%d" % os.getuid(), self.socket)
+        if os.path.exists(socket_path):
+            os.unlink(socket_path)
         for path in (self.pipe_file, getattr(self, "fifo", None)):
             if path and os.path.exists(path):
                 os.unlink(path)
