@@ -8,6 +8,9 @@ let package = Package(
         .executable(name: "unitop", targets: ["unitop"]),
         .executable(name: "unitop-monitor", targets: ["unitop-monitor"]),
         .library(name: "UnitopTesting", targets: ["UnitopTesting"]),
+        // For the benchmark package (Benchmarks/), which imports these modules.
+        .library(name: "UnitopModels", targets: ["Models"]),
+        .library(name: "UnitopTUI", targets: ["TUI"]),
     ],
     dependencies: [
         // Command line parsing, help and shell completions.
