@@ -105,7 +105,7 @@ import UnitopTesting
         #expect(!written.contains(0x07) && !written.contains(0x00), "no BEL or NUL reached the terminal")
         let tuiPid = tmux.pid
         try tmux.sendKeys("q")
-        let quit = Wait.blockingUntil(timeout: 20) { tmux.paneDead }
+        let quit = Wait.blockingUntil(timeout: 20) { processHasExited(tuiPid) }
         #expect(quit, "the TUI quits: \(quit ? "" : processDiagnosis(tuiPid))")
         #expect(try h.instance("z-atk")?.state == .running, "quitting the TUI leaves instances running")
     }

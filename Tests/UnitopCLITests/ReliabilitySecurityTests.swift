@@ -110,7 +110,7 @@ import UnitopTesting
         var quit = false
         for _ in 0..<3 where !quit {
             try tmux.sendKeys("q")
-            quit = Wait.blockingUntil(timeout: 20) { tmux.paneDead }
+            quit = Wait.blockingUntil(timeout: 20) { processHasExited(tuiPid) }
         }
         #expect(quit, "the TUI quits: \(quit ? "" : processDiagnosis(tuiPid))")
         let after = try #require(try h.instance("rt1"))

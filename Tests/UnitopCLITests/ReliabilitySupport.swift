@@ -126,3 +126,10 @@ func processDiagnosis(_ pid: Int32?) -> String {
         return "\(tid)[\(comm)] \(state) \(wchan)"
     }.joined(separator: ", ")
 }
+
+/// True once `pid` has exited: gone, or a zombie its parent (the tmux server) has not reaped yet.
+func processHasExited(_ pid: Int32?) -> Bool {
+    guard let pid else { return true }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+}

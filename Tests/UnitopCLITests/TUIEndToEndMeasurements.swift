@@ -27,7 +27,7 @@ extension TUIEndToEnd {
                 let r = try s.h.unitop(["run", "idle", "--name", "idle-\(i)", "--accel", "tcg", "--memory", "32M", "--detach"], timeout: 120)
                 try #require(r.status == 0, "run idle-\(i): \(r.stderr)")
             }
-            #expect(try Wait.until(timeout: 180, interval: 0.5) { try s.running().filter { $0.state == .running }.count == count })
+            #expect(try Wait.blockingUntil(timeout: 180, interval: 0.5) { try s.running().filter { $0.state == .running }.count == count })
 
             // Launch to first full frame (status bar drawn), 5 times.
             var firstFrame: [Double] = []
@@ -35,9 +35,9 @@ extension TUIEndToEnd {
             for _ in 0..<5 {
                 let start = Date()
                 let t = try s.open(waitForFrame: false)
-                #expect(Wait.until(timeout: 30, interval: 0.005) { ((try? t.capture().last) ?? "").contains("? help") })
+                #expect(Wait.blockingUntil(timeout: 30, interval: 0.005) { ((try? t.capture().last) ?? "").contains("? help") })
                 firstFrame.append(Date().timeIntervalSince(start))
-                #expect(Wait.until(timeout: 30, interval: 0.005) { ((try? t.screen()) ?? "").contains("\(count) running") })
+                #expect(Wait.blockingUntil(timeout: 30, interval: 0.005) { ((try? t.screen()) ?? "").contains("\(count) running") })
                 allRows.append(Date().timeIntervalSince(start))
             }
             func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
@@ -52,7 +52,7 @@ extension TUIEndToEnd {
             let cpu0 = try #require(Self.cpuSeconds(pid))
             let wall0 = Date()
             let window = 30.0
-            Wait.until(timeout: window, interval: 1) { false }
+            Wait.blockingUntil(timeout: window, interval: 1) { false }
             let cpu1 = try #require(Self.cpuSeconds(pid))
             let wall = Date().timeIntervalSince(wall0)
             try t.stopRecordingOutput()

@@ -33,7 +33,7 @@ extension TUIEndToEnd {
                 defer { ref.kill() }
                 #expect(ref.waitFor("exit: code=0", timeout: TUISession.quick), "reference \(w)x\(h): \((try? ref.screen()) ?? "")")
                 var mine: [String] = [], theirs: [String] = []
-                let same = Wait.until(timeout: TUISession.quick) {
+                let same = Wait.blockingUntil(timeout: TUISession.quick) {
                     mine = (try? t.capture()) ?? []
                     theirs = (try? ref.capture()) ?? []
                     return !mine.isEmpty && mine == theirs
@@ -50,7 +50,7 @@ extension TUIEndToEnd {
 
             try t.resize(width: 130, height: 32)
             var back: [String] = []
-            let restored = Wait.until(timeout: TUISession.quick) { back = (try? t.capture()) ?? []; return back == initial }
+            let restored = Wait.blockingUntil(timeout: TUISession.quick) { back = (try? t.capture()) ?? []; return back == initial }
             #expect(restored, "back at 130x32:\n\(back.joined(separator: "\n"))\n--- first frame:\n\(initial.joined(separator: "\n"))")
             #expect(!back.joined().contains("too small"))
             // Still responsive at the old size.
