@@ -14,6 +14,9 @@ public enum BackendEvent: Sendable, Equatable {
     case instanceRemoved(InstanceID)
     /// A resource sample for a running instance.
     case stats(InstanceID, InstanceStats)
+    /// The resource samples of one sampling tick for all running instances of a backend, delivered
+    /// together so a consumer wakes once per tick instead of once per instance.
+    case statsBatch([InstanceID: InstanceStats])
     /// The connection to a host changed; `host` is the host label.
     case connection(backend: String, host: String, ConnectionStatus)
 }

@@ -97,6 +97,16 @@ enum Reducer {
             state.stats[id, default: StatsHistory()].add(s.cpuPercent)
             if state.sortColumn == .cpuPercent || state.sortColumn == .rss { recomputeRows(&state) }
             return state.screen == .instances || state.screen == .details
+        case .statsBatch(let batch):
+            var applied = false
+            for (id, s) in batch where state.instances[id] != nil {
+                state.instances[id]?.stats = s
+                state.stats[id, default: StatsHistory()].add(s.cpuPercent)
+                applied = true
+            }
+            guard applied else { return false }
+            if state.sortColumn == .cpuPercent || state.sortColumn == .rss { recomputeRows(&state) }
+            return state.screen == .instances || state.screen == .details
         case .connection(let backend, let host, let status):
             let ref = BackendRef(kind: backend, host: host)
             if !state.backends.contains(ref) { state.backends.append(ref) }

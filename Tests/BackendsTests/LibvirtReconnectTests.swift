@@ -91,7 +91,10 @@ extension LibvirtSystemTests {
         defer { console.cancel() }
         #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
         #expect(await LibvirtTestSupport.eventually(timeout: 15) {
-            events.events.contains { if case .stats(let id, let st) = $0 { return id.name == name && (st.rssBytes ?? 0) > 0 } else { return false } }
+            events.events.contains {
+                if case .statsBatch(let batch) = $0 { return batch.contains { $0.key.name == name && ($0.value.rssBytes ?? 0) > 0 } }
+                return false
+            }
         }, "CPU and RSS stats are sampled while subscribed")
 
         // Stop libvirtd: the loss is reported and operations fail fast while it is down.

@@ -117,7 +117,10 @@ final class EventCollector: @unchecked Sendable {
     }
 
     func hasStats(_ name: String) -> Bool {
-        all.contains { if case .stats(let id, let s) = $0 { return id.name == name && (s.rssBytes ?? 0) > 0 }; return false }
+        all.contains {
+            if case .statsBatch(let batch) = $0 { return batch.contains { $0.key.name == name && ($0.value.rssBytes ?? 0) > 0 } }
+            return false
+        }
     }
 
     /// Names that appeared in `instanceChanged` events.

@@ -83,6 +83,23 @@ import Testing
         #expect(s.stats[id]?.samples.count == StatsHistory.capacity)
     }
 
+    @Test func statsBatchAppliesEveryInstanceInOneAction() {
+        var s = makeState([makeInstance("a", cpu: 1), makeInstance("b", cpu: 1)], width: 200)
+        let a = InstanceID(backend: "qemu", host: "local", name: "a")
+        let b = InstanceID(backend: "qemu", host: "local", name: "b")
+        let gone = InstanceID(backend: "qemu", host: "local", name: "gone")
+        _ = reduce(&s, .backendEvent(.statsBatch([
+            a: InstanceStats(cpuPercent: 25, rssBytes: 1 << 20),
+            b: InstanceStats(cpuPercent: 75, rssBytes: 2 << 20),
+            gone: InstanceStats(cpuPercent: 50, rssBytes: nil),
+        ])))
+        #expect(s.stats[a]?.samples == [25])
+        #expect(s.stats[b]?.samples == [75])
+        #expect(s.instances[b]?.stats?.rssBytes == 2 << 20)
+        #expect(s.stats[gone] == nil)
+        #expect(s.instances[gone] == nil)
+    }
+
     @Test func asciiFallback() {
         var s = makeState([
             makeInstance("run"), makeInstance("ok", state: .exited, exitCode: 0), makeInstance("boom", state: .crashed),

@@ -225,7 +225,9 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
         while !Task.isCancelled {
             if connection.isConnected, let snaps = try? await listSnapshots(withRSS: true) {
                 let stats = sampler.sample(snaps, nowNs: LibvirtStatsSampler.monotonicNs())
-                for (name, st) in stats { hub.emit(.stats(InstanceID(backend: kind, host: host, name: name), st)) }
+                var batch: [InstanceID: InstanceStats] = [:]
+                for (name, st) in stats { batch[InstanceID(backend: kind, host: host, name: name)] = st }
+                if !batch.isEmpty { hub.emit(.statsBatch(batch)) }
                 for s in snaps {
                     let inst = makeInstance(s)
                     let changed: Bool = lock.withLock {

@@ -114,6 +114,7 @@ final class EventCenter: @unchecked Sendable {
 
     private func sampleStats() {
         let now = ContinuousClock.now
+        var batch: [InstanceID: InstanceStats] = [:]
         for (name, inst) in known where inst.state.isActive {
             guard let pid = inst.pid, let st = ProcStat.read(pid: pid) else { continue }
             var cpu = 0.0
@@ -130,7 +131,8 @@ final class EventCenter: @unchecked Sendable {
             }
             let stats = InstanceStats(cpuPercent: (cpu * 10).rounded() / 10, rssBytes: rss)
             known[name]?.stats = stats
-            emit(.stats(inst.id, stats))
+            batch[inst.id] = stats
         }
+        if !batch.isEmpty { emit(.statsBatch(batch)) }
     }
 }
