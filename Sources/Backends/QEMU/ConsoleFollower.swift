@@ -53,7 +53,31 @@ final class ConsoleFollower: @unchecked Sendable {
 
     private func changed(mask: UInt32, name: String) {
         if mask & UInt32(IN_DELETE_SELF | IN_IGNORED) != 0 { return finish(nil) }
+        // A plain append: coalesce. The guest UART writes a few bytes at a time, and waking the
+        // consumer for each of those writes costs far more than the bytes; read everything that
+        // arrived within one short interval as one chunk instead. Anything else (rotation,
+        // close, creation) is handled at once.
+        if mask & UInt32(IN_MODIFY) != 0 && mask & UInt32(IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) == 0 {
+            return schedulePump()
+        }
         pump()
+    }
+
+    /// Delay between an append being noticed and the log being read (at most ~60 chunks a second).
+    static let coalesceMillis = 12
+    private var pumpScheduled = false
+
+    /// Pumps once after ``coalesceMillis``; further appends before then are read by that pump.
+    private func schedulePump() {
+        guard !done, !pumpScheduled else { return }
+        pumpScheduled = true
+        let hub = self.hub
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Self.coalesceMillis)) { [self] in
+            hub.perform { [self] in
+                pumpScheduled = false
+                pump()
+            }
+        }
     }
 
     /// Opens `console.log` (and, for history, `console.log.1`) and delivers the history.
