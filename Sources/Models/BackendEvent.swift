@@ -12,8 +12,6 @@ public enum BackendEvent: Sendable, Equatable {
     case instanceChanged(Instance)
     /// An instance was removed (forgotten).
     case instanceRemoved(InstanceID)
-    /// A resource sample for a running instance.
-    case stats(InstanceID, InstanceStats)
     /// The resource samples of one sampling tick for all running instances of a backend, delivered
     /// together so a consumer wakes once per tick instead of once per instance.
     case statsBatch([InstanceID: InstanceStats])

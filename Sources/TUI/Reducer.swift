@@ -91,12 +91,6 @@ enum Reducer {
             closeConsole(&state, id, effects: &effects)
             recomputeRows(&state)
             return true
-        case .stats(let id, let s):
-            guard state.instances[id] != nil else { return false }
-            state.instances[id]?.stats = s
-            state.stats[id, default: StatsHistory()].add(s.cpuPercent)
-            if state.sortColumn == .cpuPercent || state.sortColumn == .rss { recomputeRows(&state) }
-            return state.screen == .instances || state.screen == .details
         case .statsBatch(let batch):
             var applied = false
             for (id, s) in batch where state.instances[id] != nil {

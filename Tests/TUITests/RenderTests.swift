@@ -76,10 +76,10 @@ import Testing
     @Test func sparklineFromStats() {
         var s = makeState([makeInstance("run", cpu: 1)], width: 200)
         let id = InstanceID(backend: "qemu", host: "local", name: "run")
-        for v in [0.0, 25, 50, 100] { _ = reduce(&s, .backendEvent(.stats(id, InstanceStats(cpuPercent: v, rssBytes: 1 << 20)))) }
+        for v in [0.0, 25, 50, 100] { _ = reduce(&s, .backendEvent(.statsBatch([id: InstanceStats(cpuPercent: v, rssBytes: 1 << 20)]))) }
         #expect(s.stats[id]?.samples == [0, 25, 50, 100])
         #expect(screen(s)[3].contains("▁▃▅█"))
-        for _ in 0..<100 { _ = reduce(&s, .backendEvent(.stats(id, InstanceStats(cpuPercent: 1, rssBytes: nil)))) }
+        for _ in 0..<100 { _ = reduce(&s, .backendEvent(.statsBatch([id: InstanceStats(cpuPercent: 1, rssBytes: nil)]))) }
         #expect(s.stats[id]?.samples.count == StatsHistory.capacity)
     }
 

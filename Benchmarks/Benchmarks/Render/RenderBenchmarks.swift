@@ -61,7 +61,7 @@ func makeState(instances: Int, lines: Int) -> AppState {
     _ = reduce(&state, .instancesLoaded(backend, list))
     for inst in list where inst.state.isActive {
         for k in 0..<20 {
-            _ = reduce(&state, .backendEvent(.stats(inst.id, InstanceStats(cpuPercent: Double((k * 7 + inst.memoryMiB) % 23), rssBytes: 18 << 20))))
+            _ = reduce(&state, .backendEvent(.statsBatch([inst.id: InstanceStats(cpuPercent: Double((k * 7 + inst.memoryMiB) % 23), rssBytes: 18 << 20)])))
         }
     }
     if let id = state.consoleInstanceID {
