@@ -1,3 +1,4 @@
+import CUnitopSys
 import Foundation
 import Models
 import QEMUMonitor
@@ -55,20 +56,30 @@ enum KVMProbe {
     }
 
     private static func runProbe(binary: String) -> Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [binary, "-machine", "pc", "-accel", "kvm", "-cpu", "kvm64", "-m", "16M", "-nodefaults",
-                       "-no-user-config", "-display", "none", "-S", "-qmp", "stdio"]
-        let inp = Pipe()
-        p.standardInput = inp
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return false }
-        inp.fileHandleForWriting.write(Data("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n".utf8))
+        let argv = [binary, "-machine", "pc", "-accel", "kvm", "-cpu", "kvm64", "-m", "16M", "-nodefaults",
+                    "-no-user-config", "-display", "none", "-S", "-qmp", "stdio"]
+        var input: [Int32] = [-1, -1]
+        guard unitop_pipe(&input) == 0 else { return false }
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        var pid: pid_t = 0
+        // The same spawn helper the launcher uses: clean signal mask, no inherited descriptors.
+        let rc = unitop_spawn(binary, &cargs, input[0], -1, -1, -1, 0, &pid)
+        close(input[0])
+        guard rc == 0 else { close(input[1]); return false }
+        let commands = Array("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n".utf8)
+        _ = commands.withUnsafeBytes { write(input[1], $0.baseAddress, $0.count) }
+        close(input[1])
         let deadline = Date().addingTimeInterval(probeTimeoutSeconds)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { p.terminate(); p.waitUntilExit(); return false }
-        try? inp.fileHandleForWriting.close()
-        return p.terminationStatus == 0
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            guard Date() < deadline else {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                return false
+            }
+            usleep(20_000)
+        }
+        return status == 0  // exited normally with status 0
     }
 }
