@@ -25,10 +25,18 @@ failed=$(grep -cE '^✘ Test .*failed' .build/test-output.txt || true)
 
 if [ "$#" -eq 0 ]; then
   scripts/fuzz.sh "${UNITOP_FUZZ_SECONDS:-30}" || { echo "test.sh: fuzzing found a crash"; status=1; failed=$((failed + 1)); }
-  scripts/tsan.sh --no-parallel > .build/tsan-output.txt 2>&1 || { tail -40 .build/tsan-output.txt; echo "test.sh: thread sanitizer run failed"; status=1; failed=$((failed + 1)); }
+  rm -f .build/tsan-output.txt; scripts/tsan.sh --no-parallel > .build/tsan-output.txt 2>&1 || { tail -40 .build/tsan-output.txt; echo "test.sh: thread sanitizer run failed"; status=1; failed=$((failed + 1)); }
   tail -3 .build/tsan-output.txt
 fi
 
+# What failed, last, where a CI log's tail shows it: the failing tests and their recorded issues.
+for out in .build/test-output.txt .build/tsan-output.txt; do
+  [ -f "$out" ] || continue
+  if grep -qE '^✘ ' "$out"; then
+    echo "test.sh: failures in $out:"
+    grep -E '^✘ (Test|Suite) .*(failed|recorded an issue)' "$out" | grep -v '^✘ Test run' | head -40
+  fi
+done
 echo "test.sh: finished in $(( $(date +%s) - start ))s with status $status"
 echo "unitop: $passed passed, $failed failed"
 exit "$status"

@@ -19,6 +19,8 @@ mkdir -p .build-tsan
 # process (the test runner and the unitop-monitor processes it starts) go to REPORTS/tsan.PID.
 REPORTS="$PWD/.build-tsan/reports"
 rm -rf "$REPORTS" && mkdir -p "$REPORTS"
+# Instrumented code runs several times slower: stretch every test deadline (Wait.timeoutScale).
+export UNITOP_TEST_TIMEOUT_SCALE="${UNITOP_TEST_TIMEOUT_SCALE:-4}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0 second_deadlock_stack=1 history_size=4} log_path=$REPORTS/tsan"
 status=0
 swift test --sanitize=thread --scratch-path .build-tsan --filter "$FILTER" "$@" 2>&1 | tee "$LOG" || status=$?

@@ -79,7 +79,7 @@ import UnitopTesting
 
         var start = Date()
         let ps = try h.unitop(["ps", "--json"], timeout: 20)
-        #expect(ps.status == 0 && Date().timeIntervalSince(start) < 10, "ps answers while QEMU is stopped")
+        #expect(ps.status == 0 && Date().timeIntervalSince(start) < 10 * Wait.timeoutScale, "ps answers while QEMU is stopped")
         #expect(ps.stdout.contains("\"z1\""))
         let stopped = try #require(try h.instance("z1"))
         #expect(stopped.state == .running && (stopped.stateDetail ?? "").contains("stopped by a signal"),
