@@ -35,7 +35,7 @@ struct ConsoleLogSegments {
         }
         while true {
             if current.fd < 0 {
-                current = Self.open(files.consoleLog)
+                current = Self.openFile(files.consoleLog)
                 if current.fd < 0 { return }
             }
             try consume(current.fd)
@@ -46,7 +46,7 @@ struct ConsoleLogSegments {
             let old = current.inode
             current = (-1, 0)
             // Rotated twice since: the file in between is console.log.1 now.
-            let between = Self.open(files.consoleLogPrevious)
+            let between = Self.openFile(files.consoleLogPrevious)
             if between.fd >= 0 {
                 defer { close(between.fd) }
                 if between.inode != old { try consume(between.fd) }
@@ -57,8 +57,8 @@ struct ConsoleLogSegments {
     /// `console.log` and `console.log.1`, opened with no rotation in between (a few attempts).
     private func openPair() -> (current: (fd: Int32, inode: UInt64), previous: Int32) {
         for attempt in 0..<5 {
-            let current = Self.open(files.consoleLog)
-            let previous = Self.open(files.consoleLogPrevious).fd
+            let current = Self.openFile(files.consoleLog)
+            let previous = Self.openFile(files.consoleLogPrevious).fd
             let consistent = current.fd < 0 || Self.inode(atPath: files.consoleLog) == current.inode
             if consistent || attempt == 4 { return (current, previous) }
             if current.fd >= 0 { close(current.fd) }
@@ -67,8 +67,8 @@ struct ConsoleLogSegments {
         return ((-1, 0), -1)
     }
 
-    private static func open(_ path: String) -> (fd: Int32, inode: UInt64) {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    private static func openFile(_ path: String) -> (fd: Int32, inode: UInt64) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return (-1, 0) }
         var st = stat()
         return (fd, fstat(fd, &st) == 0 ? UInt64(st.st_ino) : 0)
