@@ -28,12 +28,10 @@ let package = Package(
             name: "CNCursesW",
             linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]
         ),
-        // The libvirt C API (libvirt-dev).
-        .systemLibrary(
-            name: "CLibvirt",
-            pkgConfig: "libvirt",
-            providers: [.apt(["libvirt-dev"])]
-        ),
+        // The libvirt C API: headers from libvirt-dev; libvirt.so.0 (libvirt0) is loaded with
+        // dlopen on first use, so processes that never touch libvirt do not pay for its ~55
+        // shared libraries at startup.
+        .target(name: "CLibvirt", linkerSettings: [.linkedLibrary("dl")]),
         // Small POSIX helpers that cannot be written safely in Swift (fork/exec with prctl, etc.).
         .target(name: "CUnitopSys"),
         // Pure value types, image inspection, console sanitizer and scrollback, config.

@@ -13,6 +13,7 @@ packages=(
   qemu-system-x86        # the hypervisor the qemu backend drives
   libncurses-dev         # ncursesw for the TUI
   libvirt-dev            # the libvirt C API for the libvirt backend
+  libvirt0               # libvirt.so.0, loaded (dlopen) when the libvirt backend is used
   libvirt-daemon-system  # libvirtd + virtlogd for the libvirt tests
   libvirt-clients        # virsh, used by tests to check what libvirt sees
   gcc make binutils      # build the fixture unikernels

@@ -25,6 +25,14 @@ struct LogsCommand: AsyncParsableCommand {
         let context = try CLIContext(global)
         try InstanceName.validate(name)
         let backend = try context.backend()
+        // The whole history of a QEMU instance: straight from its log files, on this thread.
+        if !follow, let segments = ConsoleLogSegments(backend: backend, name: name) {
+            StandardStream.output.flush()
+            let writer = LogsWriter(mode: raw ? .raw : .sanitized)
+            try segments.forEach { try writer.copy(from: $0) }
+            try writer.finish()
+            return
+        }
         var output = LogsOutput(mode: raw ? .raw : .sanitized)
         let stdout = StandardStream.output
         for try await chunk in backend.console(name, history: .all, follow: follow) {

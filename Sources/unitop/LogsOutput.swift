@@ -23,6 +23,19 @@ struct LogsOutput {
         }
     }
 
+    /// Appends the bytes to write for one chunk of guest output to `output` (no intermediate array).
+    mutating func transform(_ bytes: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        switch mode {
+        case .raw: output.append(contentsOf: bytes)
+        case .sanitized: sanitizer.sanitize(bytes, into: &output)
+        }
+    }
+
+    /// Appends whatever is still held back at the end of the stream to `output`.
+    mutating func finish(into output: inout [UInt8]) {
+        if mode == .sanitized { sanitizer.finish(into: &output) }
+    }
+
     /// Whatever is still held back at the end of the stream.
     mutating func finish() -> [UInt8] {
         switch mode {

@@ -46,10 +46,14 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
         weak var backend: LibvirtBackend?
     }
 
-    /// Checks `uri` (throws ``UnitopError/invalidArgument(_:)`` for unsupported schemes) and
+    /// Checks `uri` (throws ``UnitopError/invalidArgument(_:)`` for unsupported schemes), loads
+    /// libvirt.so.0 (throws ``UnitopError/failed(_:)`` saying why when it cannot be loaded) and
     /// prepares the connection; it is opened on first use, waiting at most `connectTimeout` seconds.
     public init(uri: String, paths: UnitopPaths, config: Config, connectTimeout: Double = 10) throws {
         parsed = try LibvirtURI(uri)
+        if let why = unitop_vir_load_error() {
+            throw UnitopError.failed("libvirt backend unavailable: cannot load \(UNITOP_LIBVIRT_SONAME) (\(String(cString: why)))")
+        }
         self.uri = uri
         self.host = parsed.hostLabel
         self.paths = paths
