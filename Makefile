@@ -12,7 +12,7 @@ build: fixtures
 	$(SWIFT) build
 
 release: fixtures
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 test:
 	bash scripts/test.sh

@@ -61,7 +61,7 @@ if [ $needs_e2e = 1 ]; then
     log "building fixtures"
     make -C fixtures >>"$BUILD_LOG" 2>&1 || log "fixtures did not build (see make -C fixtures)"
     log "building unitop and unitop-monitor (release)"
-    if ! { swift build -c release --product unitop && swift build -c release --product unitop-monitor; } >>"$BUILD_LOG" 2>&1; then
+    if ! { swift build -c release --static-swift-stdlib --product unitop && swift build -c release --static-swift-stdlib --product unitop-monitor; } >>"$BUILD_LOG" 2>&1; then
         log "unitop does not build in release mode: end-to-end figures will be n/a"
         grep -m3 "error:" "$BUILD_LOG" >&2
         export UNITOP_BENCH_BIN="$ROOT/.build/unitop-bench-no-binary"
