@@ -37,10 +37,7 @@ public struct ConsoleSanitizer: Sendable {
             // when one array collects many chunks.
             output.reserveCapacity(max(needed, output.capacity * 2))
         }
-        var sink = ConsoleByteSink(bytes: [])
-        swap(&sink.bytes, &output)
-        sanitize(input, into: &sink)
-        swap(&sink.bytes, &output)
+        ConsoleByteSink.withSink(appendingTo: &output) { sanitize(input, into: &$0) }
     }
 
     /// Sanitizes `input` into any sink (``Scrollback`` takes the pieces directly).
@@ -68,10 +65,7 @@ public struct ConsoleSanitizer: Sendable {
     /// Ends the stream: a dangling partial UTF-8 character becomes U+FFFD, an unfinished escape
     /// sequence or string is dropped, and the sanitizer is back in its initial state.
     public mutating func finish(into output: inout [UInt8]) {
-        var sink = ConsoleByteSink(bytes: [])
-        swap(&sink.bytes, &output)
-        finish(into: &sink)
-        swap(&sink.bytes, &output)
+        ConsoleByteSink.withSink(appendingTo: &output) { finish(into: &$0) }
     }
 
     /// Ends the stream into any sink.

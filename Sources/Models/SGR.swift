@@ -79,19 +79,38 @@ enum SGRNormalizer {
     /// Writes `ESC [ p;p… m` for normalized parameters into `buffer` (room for
     /// ``maxOutputLength``) and returns its length.
     static func render(_ parameters: UnsafeBufferPointer<UInt16>, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        guard !parameters.isEmpty, buffer.count >= maxOutputLength else { return 0 }
-        buffer[0] = 0x1B
-        buffer[1] = 0x5B
+        guard !parameters.isEmpty, buffer.count >= maxOutputLength, let base = buffer.baseAddress else { return 0 }
+        base[0] = 0x1B
+        base[1] = 0x5B
         var length = 2
-        for (k, value) in parameters.prefix(ConsoleLimits.maxParameters).enumerated() {
-            if k > 0 {
-                buffer[length] = 0x3B
-                length += 1
+        decimals.withUnsafeBufferPointer { decimals in
+            for (k, value) in parameters.prefix(ConsoleLimits.maxParameters).enumerated() {
+                if k > 0 {
+                    base[length] = 0x3B
+                    length += 1
+                }
+                if value < 256 {
+                    // Normalized values are at most 255: digits from the table, one 4-byte store
+                    // (its spare byte is overwritten by what follows; the buffer has room).
+                    let entry = decimals[Int(value)]
+                    UnsafeMutableRawPointer(base + length).storeBytes(of: entry & 0xFF_FFFF, as: UInt32.self)
+                    length += Int(entry >> 24)
+                } else {
+                    length = writeDecimal(value, to: buffer, at: length)
+                }
             }
-            length = writeDecimal(value, to: buffer, at: length)
         }
-        buffer[length] = 0x6D
+        base[length] = 0x6D
         return length + 1
+    }
+
+    /// The decimal digits of 0...255 as little-endian ASCII bytes, with the digit count in the
+    /// top byte.
+    static let decimals: [UInt32] = (0..<256).map { (value: Int) -> UInt32 in
+        let digits = Array(String(value).utf8)
+        var entry = UInt32(digits.count) << 24
+        for (k, digit) in digits.enumerated() { entry |= UInt32(digit) << (8 * UInt32(k)) }
+        return entry
     }
 
     @inline(__always)
