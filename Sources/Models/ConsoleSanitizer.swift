@@ -260,13 +260,10 @@ public struct ConsoleSanitizer: Sendable {
         }
     }
 
+    @inline(__always)
     private func dispatchSGR<Sink: ConsoleSanitizerSink>(into output: inout Sink) {
-        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: ConsoleLimits.maxParameters) { normalized in
-            let count = parameters.withUnsafeBufferPointer {
-                SGRNormalizer.normalize($0, subParameterMask: subParameterMask, into: normalized)
-            }
-            if count > 0 { output.sgr(UnsafeBufferPointer(rebasing: normalized[0..<count])) }
-        }
+        let mask = subParameterMask
+        parameters.withUnsafeBufferPointer { output.sgr($0, subParameterMask: mask) }
     }
 
     @inline(__always)

@@ -7,8 +7,10 @@ protocol ConsoleSanitizerSink {
     mutating func text(_ bytes: UnsafeRawBufferPointer)
     /// HT, LF or CR.
     mutating func control(_ byte: UInt8)
-    /// A normalized, non-empty SGR parameter list (see ``SGRNormalizer``).
-    mutating func sgr(_ parameters: UnsafeBufferPointer<UInt16>)
+    /// The parameters of an SGR as the guest sent them (at most ``ConsoleLimits/maxParameters``;
+    /// bit k of `subParameterMask` set: parameter k followed a `:`), to be normalized with
+    /// ``SGRNormalizer`` before use.
+    mutating func sgr(_ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32)
 }
 
 /// The sink of ``ConsoleSanitizer/sanitize(_:into:)``: sanitized bytes. Pieces are gathered in a
@@ -71,9 +73,11 @@ struct ConsoleByteSink: ConsoleSanitizerSink {
         staged += 1
     }
 
-    mutating func sgr(_ parameters: UnsafeBufferPointer<UInt16>) {
+    mutating func sgr(_ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32) {
         if SGRNormalizer.maxOutputLength > stagingCapacity - staged { flush() }
-        staged += SGRNormalizer.render(parameters, into: UnsafeMutableBufferPointer(
-            start: staging + staged, count: SGRNormalizer.maxOutputLength))
+        var renderer = SGRRenderer(base: staging + staged)
+        if SGRNormalizer.normalize(parameters, subParameterMask: subParameterMask, into: &renderer) {
+            staged += renderer.finish()
+        }  // nothing kept: nothing written (the staged `ESC [` is overwritten later)
     }
 }

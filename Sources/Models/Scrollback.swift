@@ -22,7 +22,7 @@ public struct Scrollback: Sendable {
 
     private enum EscapeState: UInt8, Sendable { case none, escape, csi }
     private var escapeState = EscapeState.none
-    private var sgrParameters: [UInt16] = []
+    private var sgrParameters = ConsoleParameters()
     private var sgrCurrent: UInt16 = 0
 
     /// A scrollback keeping up to `capacity` completed lines (clamped to 1…``ConsoleLimits/maxScrollbackLines``).
@@ -153,7 +153,7 @@ public struct Scrollback: Sendable {
                 if sanitized[i] == 0x5B {
                     i += 1
                     escapeState = .csi
-                    sgrParameters.removeAll(keepingCapacity: true)
+                    sgrParameters.removeAll()
                     sgrCurrent = 0
                 } else {
                     escapeState = .none  // not SGR: drop the ESC, handle the byte as usual
@@ -170,7 +170,7 @@ public struct Scrollback: Sendable {
                     } else {
                         if byte == 0x6D {
                             pushSGRParameter(current)
-                            currentStyle.applySGR(sgrParameters[...])
+                            sgrParameters.withUnsafeBufferPointer { currentStyle.applySGR($0) }
                             styleVersion &+= 1
                             i += 1
                         }  // else not SGR: dropped, the byte is handled as usual
@@ -198,7 +198,7 @@ public struct Scrollback: Sendable {
     }
 
     private mutating func pushSGRParameter(_ value: UInt16) {
-        if sgrParameters.count < ConsoleLimits.maxParameters { sgrParameters.append(value) }
+        sgrParameters.append(value)  // ignored past ConsoleLimits.maxParameters
     }
 
     /// Resolves a pending CR before text or a tab.
@@ -280,8 +280,9 @@ extension Scrollback: ConsoleSanitizerSink {
         }
     }
 
-    mutating func sgr(_ parameters: UnsafeBufferPointer<UInt16>) {
-        currentStyle.applySGR(parameters)
-        styleVersion &+= 1
+    mutating func sgr(_ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32) {
+        if SGRNormalizer.normalize(parameters, subParameterMask: subParameterMask, into: &currentStyle) {
+            styleVersion &+= 1
+        }
     }
 }
