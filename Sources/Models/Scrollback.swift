@@ -17,7 +17,8 @@ public struct Scrollback: Sendable {
     private var nextNumber = 0
     /// The style text is written in now.
     public private(set) var currentStyle = ConsoleStyle.plain
-    /// Changes with every SGR: lets the line builder skip comparing styles on every append.
+    /// Changes with every SGR that may change `currentStyle`: the line builder compares styles
+    /// once per change instead of on every append.
     private var styleVersion: UInt64 = 0
 
     private enum EscapeState: UInt8, Sendable { case none, escape, csi }
