@@ -1,6 +1,6 @@
 /// States of the console escape-sequence parser (a reduced VT500 state machine: everything that
 /// is not text or SGR is recognised only far enough to be dropped).
-enum ConsoleParserState: UInt8, CaseIterable {
+enum ConsoleParserState: UInt8, CaseIterable, Sendable {
     /// Text.
     case ground = 0
     /// After ESC.
@@ -64,7 +64,7 @@ enum ConsoleByteClass: UInt8, CaseIterable {
 }
 
 /// What the parser does with a byte, besides moving to the next state.
-enum ConsoleParserAction: UInt8 {
+enum ConsoleParserAction: UInt8, Sendable {
     /// Nothing: the byte is dropped.
     case ignore = 0
     /// Append the byte itself to the output (HT, LF, CR inside a sequence).
@@ -97,19 +97,68 @@ enum ConsoleParserAction: UInt8 {
     case reprocessInEscape
 }
 
+/// One entry of ``ConsoleParserTable/transitions``: what to do with a byte and the state after it.
+struct ConsoleTransition: Sendable {
+    var action: ConsoleParserAction
+    var next: ConsoleParserState
+}
+
+/// The parameters of the control sequence being parsed, stored inline (no heap allocation, no
+/// reference counting): at most ``ConsoleLimits/maxParameters`` values, further ones are ignored.
+struct ConsoleParameters: Sendable {
+    /// Room for 16 values (``ConsoleLimits/maxParameters``).
+    private var storage: (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16,
+                          UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    /// Values kept so far.
+    private(set) var count = 0
+
+    /// Values the storage holds; the effective limit is the smaller of this and the configured one.
+    private static let room = 16
+    static let limit = min(room, ConsoleLimits.maxParameters)
+
+    /// Forgets every value.
+    @inline(__always)
+    mutating func removeAll() { count = 0 }
+
+    /// Adds `value` unless ``limit`` values are kept already.
+    @inline(__always)
+    mutating func append(_ value: UInt16) {
+        guard count < Self.limit else { return }
+        let index = count
+        withUnsafeMutablePointer(to: &storage) { tuple in
+            tuple.withMemoryRebound(to: UInt16.self, capacity: Self.room) { $0[index] = value }
+        }
+        count = index + 1
+    }
+
+    /// Calls `body` with the kept values.
+    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<UInt16>) -> R) -> R {
+        var copy = storage
+        let count = self.count
+        return withUnsafePointer(to: &copy) { tuple in
+            tuple.withMemoryRebound(to: UInt16.self, capacity: Self.room) {
+                body(UnsafeBufferPointer(start: $0, count: count))
+            }
+        }
+    }
+}
+
 /// The byte-class and transition tables of ``ConsoleSanitizer``.
 enum ConsoleParserTable {
     /// Byte → ``ConsoleByteClass`` raw value.
     static let byteClasses: [UInt8] = (0..<256).map { classify(UInt8($0)).rawValue }
 
-    /// `transitions[state * ConsoleByteClass.count + class]` = action raw value | next state << 8.
-    static let transitions: [UInt16] = {
-        var table = [UInt16](repeating: 0, count: ConsoleParserState.count * ConsoleByteClass.count)
+    /// `transitions[state * ConsoleByteClass.count + class]`.
+    static let transitions: [ConsoleTransition] = {
+        var table = [ConsoleTransition](
+            repeating: ConsoleTransition(action: .ignore, next: .ground),
+            count: ConsoleParserState.count * ConsoleByteClass.count)
         for state in ConsoleParserState.allCases {
             for byteClass in ConsoleByteClass.allCases {
                 let (action, next) = transition(state, byteClass)
                 table[Int(state.rawValue) * ConsoleByteClass.count + Int(byteClass.rawValue)] =
-                    UInt16(action.rawValue) | UInt16(next.rawValue) << 8
+                    ConsoleTransition(action: action, next: next)
             }
         }
         return table

@@ -20,15 +20,13 @@ public struct ConsoleSanitizer: Sendable {
     var stringLength = 0
     var intermediates = 0
     var privateMarker = false
-    var parameters: [UInt16] = []
+    var parameters = ConsoleParameters()
     /// Bit k set: parameter k was introduced by ':' (a sub-parameter).
     var subParameterMask: UInt32 = 0
     var currentParameter: UInt32 = 0
 
     /// A sanitizer in the ground (text) state.
-    public init() {
-        parameters.reserveCapacity(ConsoleLimits.maxParameters)
-    }
+    public init() {}
 
     /// Sanitizes `input`, appending the result to `output`. State carries over to the next call.
     public mutating func sanitize(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {
@@ -39,10 +37,7 @@ public struct ConsoleSanitizer: Sendable {
             // when one array collects many chunks.
             output.reserveCapacity(max(needed, output.capacity * 2))
         }
-        var sink = ConsoleByteSink(bytes: [])
-        swap(&sink.bytes, &output)
-        sanitize(input, into: &sink)
-        swap(&sink.bytes, &output)
+        ConsoleByteSink.withSink(appendingTo: &output) { sanitize(input, into: &$0) }
     }
 
     /// Sanitizes `input` into any sink (``Scrollback`` takes the pieces directly).
@@ -70,10 +65,7 @@ public struct ConsoleSanitizer: Sendable {
     /// Ends the stream: a dangling partial UTF-8 character becomes U+FFFD, an unfinished escape
     /// sequence or string is dropped, and the sanitizer is back in its initial state.
     public mutating func finish(into output: inout [UInt8]) {
-        var sink = ConsoleByteSink(bytes: [])
-        swap(&sink.bytes, &output)
-        finish(into: &sink)
-        swap(&sink.bytes, &output)
+        ConsoleByteSink.withSink(appendingTo: &output) { finish(into: &$0) }
     }
 
     /// Ends the stream into any sink.
@@ -96,45 +88,38 @@ public struct ConsoleSanitizer: Sendable {
 
     private mutating func run<Sink: ConsoleSanitizerSink>(
         _ input: UnsafeRawBufferPointer, classes: UnsafeBufferPointer<UInt8>,
-        transitions: UnsafeBufferPointer<UInt16>, into output: inout Sink
+        transitions: UnsafeBufferPointer<ConsoleTransition>, into output: inout Sink
     ) {
+        guard let base = input.baseAddress else { return }
         let n = input.count
         var i = 0
         while i < n {
             switch state {
             case .ground:
                 if utf8.isPending {
-                    if utf8.continue(input[i], into: &output) { i += 1 }
+                    if utf8.continue(base.load(fromByteOffset: i, as: UInt8.self), into: &output) { i += 1 }
                     continue
                 }
-                // Fast path: a run of printable ASCII, HT/LF/CR and complete valid characters is
-                // copied in bulk.
+                // Fast path: a run of printable ASCII and complete valid characters (and HT/LF/CR
+                // when the sink takes them as text) goes to the sink in one piece.
                 let start = i
-                while i < n {
-                    if i + 8 <= n && ConsoleText.isPrintableASCII(input.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
-                        i += 8
-                        continue
-                    }
-                    let byte = input[i]
-                    if byte &- 0x20 < 0x5F
-                        || (Sink.acceptsControlsInText && (byte == 0x0A || byte == 0x0D || byte == 0x09)) {
-                        i += 1
-                        continue
-                    }
-                    if byte >= 0xC2 {
-                        let length = UTF8Repair.completeLength(input, at: i)
-                        if length > 0 { i += length; continue }
-                    }
-                    break
-                }
+                i = ConsoleText.scanText(base, from: i, end: n, controlsInText: Sink.acceptsControlsInText)
                 if i > start {
-                    output.text(UnsafeRawBufferPointer(rebasing: input[start..<i]))
+                    output.text(UnsafeRawBufferPointer(start: base + start, count: i - start))
                 }
                 guard i < n else { return }
-                let byte = input[i]
+                let byte = base.load(fromByteOffset: i, as: UInt8.self)
                 i += 1
                 if byte == 0x1B {
-                    enterEscape()
+                    if i < n && base.load(fromByteOffset: i, as: UInt8.self) == 0x5B {
+                        // ESC [ in one chunk: straight to the control sequence (as two steps would).
+                        i += 1
+                        enterCSI()
+                        state = .csiEntry
+                        sequenceLength = 2
+                    } else {
+                        enterEscape()
+                    }
                 } else if byte == 0x0A || byte == 0x0D || byte == 0x09 {
                     output.control(byte)
                 } else if byte >= 0x80 {
@@ -145,7 +130,7 @@ public struct ConsoleSanitizer: Sendable {
                 let end = min(n, i + (ConsoleLimits.maxStringLength - stringLength))
                 let start = i
                 while i < end {
-                    let byte = input[i]
+                    let byte = base.load(fromByteOffset: i, as: UInt8.self)
                     if byte == 0x1B || byte == 0x07 || byte == 0x18 || byte == 0x1A { break }
                     i += 1
                 }
@@ -154,16 +139,17 @@ public struct ConsoleSanitizer: Sendable {
                     state = .ground  // abandoned: what follows is handled as text
                     continue
                 }
-                if i < n { step(input[i], &i, classes: classes, transitions: transitions, into: &output) }
-            case .csiParam:
-                // Fast path: parameter digits and separators.
+                if i < n { step(base.load(fromByteOffset: i, as: UInt8.self), &i, classes: classes, transitions: transitions, into: &output) }
+            case .csiEntry, .csiParam:
+                // Fast path: parameter digits and separators (in csiEntry they lead to csiParam with
+                // the same actions), then SGR's final byte.
                 let start = i
                 var current = currentParameter  // a local: no store/load round trip per digit
                 // Stop where the step-by-step path would abandon the sequence, so the result does
                 // not depend on how the input is chunked.
                 let end = min(n, i + max(0, ConsoleLimits.maxControlSequenceLength - sequenceLength) + 1)
                 while i < end {
-                    let byte = input[i]
+                    let byte = base.load(fromByteOffset: i, as: UInt8.self)
                     if byte &- 0x30 < 10 {
                         current = min(current &* 10 &+ UInt32(byte &- 0x30), UInt32(ConsoleLimits.maxParameterValue))
                     } else if byte == 0x3B {
@@ -176,14 +162,28 @@ public struct ConsoleSanitizer: Sendable {
                     i += 1
                 }
                 currentParameter = current
-                sequenceLength += i - start
-                if sequenceLength > ConsoleLimits.maxControlSequenceLength {
-                    state = .ground  // abandoned
+                if i > start {
+                    state = .csiParam
+                    sequenceLength += i - start
+                    if sequenceLength > ConsoleLimits.maxControlSequenceLength {
+                        state = .ground  // abandoned
+                        continue
+                    }
+                }
+                guard i < n else { return }
+                if base.load(fromByteOffset: i, as: UInt8.self) == 0x6D {
+                    // SGR's final byte (the table's dispatchSGR, without the lookup).
+                    i += 1
+                    state = .ground
+                    if !privateMarker && intermediates == 0 {
+                        pushParameter()
+                        dispatchSGR(into: &output)
+                    }
                     continue
                 }
-                if i < n { step(input[i], &i, classes: classes, transitions: transitions, into: &output) }
+                step(base.load(fromByteOffset: i, as: UInt8.self), &i, classes: classes, transitions: transitions, into: &output)
             default:
-                step(input[i], &i, classes: classes, transitions: transitions, into: &output)
+                step(base.load(fromByteOffset: i, as: UInt8.self), &i, classes: classes, transitions: transitions, into: &output)
             }
         }
     }
@@ -195,16 +195,25 @@ public struct ConsoleSanitizer: Sendable {
         sequenceLength = 1
     }
 
-    /// One table-driven transition for `byte` at `index` (advanced unless the byte is reprocessed).
+    /// Clears what a control sequence collects.
     @inline(__always)
+    private mutating func enterCSI() {
+        parameters.removeAll()
+        subParameterMask = 0
+        currentParameter = 0
+        privateMarker = false
+        intermediates = 0
+    }
+
+    /// One table-driven transition for `byte` at `index` (advanced unless the byte is reprocessed).
     private mutating func step<Sink: ConsoleSanitizerSink>(
         _ byte: UInt8, _ index: inout Int, classes: UnsafeBufferPointer<UInt8>,
-        transitions: UnsafeBufferPointer<UInt16>, into output: inout Sink
+        transitions: UnsafeBufferPointer<ConsoleTransition>, into output: inout Sink
     ) {
         let entry = transitions[Int(state.rawValue) &* ConsoleByteClass.count &+ Int(classes[Int(byte)])]
-        var next = ConsoleParserState(rawValue: UInt8(truncatingIfNeeded: entry >> 8)) ?? .ground
+        var next = entry.next
         index += 1
-        switch ConsoleParserAction(rawValue: UInt8(truncatingIfNeeded: entry)) ?? .ignore {
+        switch entry.action {
         case .ignore:
             break
         case .emitControl:
@@ -216,11 +225,7 @@ public struct ConsoleSanitizer: Sendable {
             intermediates += 1
             if intermediates > ConsoleLimits.maxIntermediates && next == .csiIntermediate { next = .csiIgnore }
         case .enterCSI:
-            parameters.removeAll(keepingCapacity: true)
-            subParameterMask = 0
-            currentParameter = 0
-            privateMarker = false
-            intermediates = 0
+            enterCSI()
         case .parameterDigit:
             currentParameter = min(currentParameter &* 10 &+ UInt32(byte &- 0x30),
                                    UInt32(ConsoleLimits.maxParameterValue))
@@ -255,20 +260,15 @@ public struct ConsoleSanitizer: Sendable {
         }
     }
 
+    @inline(__always)
     private func dispatchSGR<Sink: ConsoleSanitizerSink>(into output: inout Sink) {
-        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: ConsoleLimits.maxParameters) { normalized in
-            let count = parameters.withUnsafeBufferPointer {
-                SGRNormalizer.normalize($0, subParameterMask: subParameterMask, into: normalized)
-            }
-            if count > 0 { output.sgr(UnsafeBufferPointer(rebasing: normalized[0..<count])) }
-        }
+        let mask = subParameterMask
+        parameters.withUnsafeBufferPointer { output.sgr($0, subParameterMask: mask) }
     }
 
     @inline(__always)
     private mutating func pushParameter() {
-        if parameters.count < ConsoleLimits.maxParameters {
-            parameters.append(UInt16(truncatingIfNeeded: currentParameter))
-        }
+        parameters.append(UInt16(truncatingIfNeeded: currentParameter))
         currentParameter = 0
     }
 }

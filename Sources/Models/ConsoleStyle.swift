@@ -51,43 +51,64 @@ public struct ConsoleStyle: Sendable, Hashable {
         while k < end {
             let p = parameters[k]
             k += 1
-            switch p {
-            case 0: self = .plain
-            case 1: attributes.insert(.bold)
-            case 2: attributes.insert(.dim)
-            case 3: attributes.insert(.italic)
-            case 4, 21: attributes.insert(.underline)
-            case 7: attributes.insert(.reverse)
-            case 22: attributes.subtract([.bold, .dim])
-            case 23: attributes.remove(.italic)
-            case 24: attributes.remove(.underline)
-            case 27: attributes.remove(.reverse)
-            case 30...37: foreground = .ansi(UInt8(p - 30))
-            case 39: foreground = .default
-            case 40...47: background = .ansi(UInt8(p - 40))
-            case 49: background = .default
-            case 90...97: foreground = .ansi(UInt8(p - 90 + 8))
-            case 100...107: background = .ansi(UInt8(p - 100 + 8))
-            case 38, 48:
-                guard k < end else { return }
-                let mode = parameters[k]
-                var color: ConsoleColor?
-                if mode == 5, k + 1 < end, parameters[k + 1] <= 255 {
-                    color = .indexed(UInt8(parameters[k + 1]))
-                    k += 2
-                } else if mode == 2, k + 3 < end,
-                          parameters[k + 1] <= 255, parameters[k + 2] <= 255, parameters[k + 3] <= 255 {
-                    color = .rgb(UInt8(parameters[k + 1]), UInt8(parameters[k + 2]), UInt8(parameters[k + 3]))
-                    k += 4
-                } else {
-                    return  // malformed: ignore the rest (cannot happen for sanitized input)
-                }
-                if let color {
-                    if p == 38 { foreground = color } else { background = color }
-                }
-            default:
-                break  // blink, hidden, strike-through, …: kept in the stream, not modelled
+            guard p == 38 || p == 48 else {
+                simple(p)
+                continue
+            }
+            guard k < end else { return }
+            let mode = parameters[k]
+            if mode == 5, k + 1 < end, parameters[k + 1] <= 255 {
+                indexed(p, parameters[k + 1])
+                k += 2
+            } else if mode == 2, k + 3 < end,
+                      parameters[k + 1] <= 255, parameters[k + 2] <= 255, parameters[k + 3] <= 255 {
+                rgb(p, parameters[k + 1], parameters[k + 2], parameters[k + 3])
+                k += 4
+            } else {
+                return  // malformed: ignore the rest (cannot happen for sanitized input)
             }
         }
+    }
+}
+
+/// A style applies a normalized SGR group by group, as ``SGRNormalizer`` hands it over (the same
+/// result as ``ConsoleStyle/applySGR(_:)`` on the normalized parameters).
+extension ConsoleStyle: SGRConsumer {
+    /// One parameter other than 38/48: an attribute, a basic colour, a reset; others are ignored.
+    mutating func simple(_ parameter: UInt16) {
+        let p = parameter
+        switch p {
+        case 0: self = .plain
+        case 1: attributes.insert(.bold)
+        case 2: attributes.insert(.dim)
+        case 3: attributes.insert(.italic)
+        case 4, 21: attributes.insert(.underline)
+        case 7: attributes.insert(.reverse)
+        case 22: attributes.subtract([.bold, .dim])
+        case 23: attributes.remove(.italic)
+        case 24: attributes.remove(.underline)
+        case 27: attributes.remove(.reverse)
+        case 30...37: foreground = .ansi(UInt8(p - 30))
+        case 39: foreground = .default
+        case 40...47: background = .ansi(UInt8(p - 40))
+        case 49: background = .default
+        case 90...97: foreground = .ansi(UInt8(p - 90 + 8))
+        case 100...107: background = .ansi(UInt8(p - 100 + 8))
+        default:
+            break  // blink, hidden, strike-through, …: kept in the stream, not modelled
+        }
+    }
+
+    /// `38;5;n` (foreground) or `48;5;n` (background), n <= 255.
+    mutating func indexed(_ selector: UInt16, _ index: UInt16) {
+        let color = ConsoleColor.indexed(UInt8(truncatingIfNeeded: index))
+        if selector == 38 { foreground = color } else { background = color }
+    }
+
+    /// `38;2;r;g;b` (foreground) or `48;2;r;g;b` (background), each <= 255.
+    mutating func rgb(_ selector: UInt16, _ red: UInt16, _ green: UInt16, _ blue: UInt16) {
+        let color = ConsoleColor.rgb(UInt8(truncatingIfNeeded: red), UInt8(truncatingIfNeeded: green),
+                                     UInt8(truncatingIfNeeded: blue))
+        if selector == 38 { foreground = color } else { background = color }
     }
 }

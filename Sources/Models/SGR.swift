@@ -1,3 +1,14 @@
+/// Receives the normalized form of one SGR sequence from ``SGRNormalizer``, one kept group at a
+/// time, in order. ``SGRRenderer`` writes it out as bytes; ``ConsoleStyle`` applies it.
+protocol SGRConsumer {
+    /// A kept parameter that stands alone: an attribute, a basic colour, a reset.
+    mutating func simple(_ parameter: UInt16)
+    /// `38` or `48` (`selector`) with an indexed colour: `selector;5;index`, index <= 255.
+    mutating func indexed(_ selector: UInt16, _ index: UInt16)
+    /// `38` or `48` (`selector`) with a direct colour: `selector;2;r;g;b`, each <= 255.
+    mutating func rgb(_ selector: UInt16, _ red: UInt16, _ green: UInt16, _ blue: UInt16)
+}
+
 /// Re-emits the parameters of one SGR sequence (`CSI … m`) in a normalized form: only valid
 /// attributes and colours survive, sub-parameter colours (`38:2::r:g:b`) become the semicolon
 /// form, and the output is always `ESC [ p ; p … m` with plain decimal parameters.
@@ -6,23 +17,20 @@
 /// `38;2;r;g;b` / `48;2;r;g;b` (each <= 255), and `4:0`-`4:5` (as 24 or 4). Everything else is
 /// dropped, including the arguments of an extended colour it cannot use (`58;5;n` is dropped
 /// whole, never read as blink). An SGR with nothing valid left is not emitted; `CSI m` is `CSI 0 m`.
+/// The normalized form has at most as many parameters as the original.
 enum SGRNormalizer {
     /// Longest normalized SGR: ESC [ + 16 parameters of at most 4 digits and a separator + m.
     static let maxOutputLength = 3 + ConsoleLimits.maxParameters * 5
 
-    /// Writes the normalized parameters of `parameters` into `buffer` (room for
-    /// ``ConsoleLimits/maxParameters``) and returns how many there are (0: nothing valid).
-    static func normalize(_ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32,
-                          into buffer: UnsafeMutableBufferPointer<UInt16>) -> Int {
+    /// Hands the normalized groups of `parameters` to `consumer`, in order; returns false when
+    /// nothing was kept.
+    @inline(__always)
+    static func normalize<Consumer: SGRConsumer>(
+        _ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32, into consumer: inout Consumer
+    ) -> Bool {
         let count = parameters.count
-        var length = 0
+        var kept = false
         func isSub(_ k: Int) -> Bool { k < 32 && subParameterMask & (1 << UInt32(k)) != 0 }
-        func put(_ value: UInt16) {
-            // Each output parameter consumes at least one input parameter, so this never drops.
-            guard length < buffer.count else { return }
-            buffer[length] = value
-            length += 1
-        }
         var k = 0
         while k < count {
             let p = parameters[k]
@@ -30,20 +38,30 @@ enum SGRNormalizer {
             while end < count && isSub(end) { end += 1 }
             if end > k + 1 {
                 // Colon form: p:sub:sub…
-                let subs = parameters[(k + 1)..<end]
-                let first = subs[subs.startIndex]
+                let first = parameters[k + 1]
+                let subs = end - k - 1
                 switch p {
                 case 38, 48:
-                    if first == 5, subs.count >= 2, subs[k + 2] <= 255 {
-                        put(p); put(5); put(subs[k + 2])
-                    } else if first == 2, subs.count >= 4 {
+                    if first == 5, subs >= 2, parameters[k + 2] <= 255 {
+                        consumer.indexed(p, parameters[k + 2])
+                        kept = true
+                    } else if first == 2, subs >= 4 {
                         // 38:2:cs:r:g:b (with colour-space id) or 38:2:r:g:b.
-                        let base = subs.count >= 5 ? k + 3 : k + 2
+                        let base = subs >= 5 ? k + 3 : k + 2
                         let r = parameters[base], g = parameters[base + 1], b = parameters[base + 2]
-                        if r <= 255 && g <= 255 && b <= 255 { put(p); put(2); put(r); put(g); put(b) }
+                        if r <= 255 && g <= 255 && b <= 255 {
+                            consumer.rgb(p, r, g, b)
+                            kept = true
+                        }
                     }
                 case 4:
-                    if first == 0 { put(24) } else if first <= 5 { put(4) }
+                    if first == 0 {
+                        consumer.simple(24)
+                        kept = true
+                    } else if first <= 5 {
+                        consumer.simple(4)
+                        kept = true
+                    }
                 default:
                     break
                 }
@@ -52,18 +70,25 @@ enum SGRNormalizer {
             }
             switch p {
             case 0...9, 21...29, 30...37, 39, 40...47, 49, 90...97, 100...107:
-                put(p)
+                consumer.simple(p)
+                kept = true
                 k += 1
             case 38, 48, 58:
                 guard k + 1 < count else { k += 1; break }
                 let mode = parameters[k + 1]
                 if mode == 5 {
-                    if k + 2 < count && parameters[k + 2] <= 255 && p != 58 { put(p); put(5); put(parameters[k + 2]) }
+                    if k + 2 < count && parameters[k + 2] <= 255 && p != 58 {
+                        consumer.indexed(p, parameters[k + 2])
+                        kept = true
+                    }
                     k = min(k + 3, count)
                 } else if mode == 2 {
                     if k + 4 < count && p != 58 {
                         let r = parameters[k + 2], g = parameters[k + 3], b = parameters[k + 4]
-                        if r <= 255 && g <= 255 && b <= 255 { put(p); put(2); put(r); put(g); put(b) }
+                        if r <= 255 && g <= 255 && b <= 255 {
+                            consumer.rgb(p, r, g, b)
+                            kept = true
+                        }
                     }
                     k = min(k + 5, count)
                 } else {
@@ -73,39 +98,83 @@ enum SGRNormalizer {
                 k += 1
             }
         }
-        return length
+        return kept
     }
 
-    /// Writes `ESC [ p;p… m` for normalized parameters into `buffer` (room for
-    /// ``maxOutputLength``) and returns its length.
-    static func render(_ parameters: UnsafeBufferPointer<UInt16>, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        guard !parameters.isEmpty, buffer.count >= maxOutputLength else { return 0 }
-        buffer[0] = 0x1B
-        buffer[1] = 0x5B
-        var length = 2
-        for (k, value) in parameters.prefix(ConsoleLimits.maxParameters).enumerated() {
-            if k > 0 {
-                buffer[length] = 0x3B
-                length += 1
-            }
-            length = writeDecimal(value, to: buffer, at: length)
-        }
-        buffer[length] = 0x6D
+    /// The normalized parameters of `parameters` as a list (for tests and diagnostics).
+    static func normalized(_ parameters: [UInt16], subParameterMask: UInt32 = 0) -> [UInt16] {
+        var list = SGRParameterList()
+        _ = parameters.withUnsafeBufferPointer { normalize($0, subParameterMask: subParameterMask, into: &list) }
+        return list.values
+    }
+
+    /// The decimal digits of 0...255 as little-endian ASCII bytes, with the digit count in the
+    /// top byte.
+    static let decimals: [UInt32] = (0..<256).map { (value: Int) -> UInt32 in
+        let digits = Array(String(value).utf8)
+        var entry = UInt32(digits.count) << 24
+        for (k, digit) in digits.enumerated() { entry |= UInt32(digit) << (8 * UInt32(k)) }
+        return entry
+    }
+}
+
+/// Collects the normalized parameters as a flat list.
+struct SGRParameterList: SGRConsumer {
+    var values: [UInt16] = []
+    mutating func simple(_ parameter: UInt16) { values.append(parameter) }
+    mutating func indexed(_ selector: UInt16, _ index: UInt16) { values += [selector, 5, index] }
+    mutating func rgb(_ selector: UInt16, _ red: UInt16, _ green: UInt16, _ blue: UInt16) {
+        values += [selector, 2, red, green, blue]
+    }
+}
+
+/// Writes the normalized SGR as `ESC [ p;p… m` into a buffer with room for
+/// ``SGRNormalizer/maxOutputLength`` bytes.
+struct SGRRenderer: SGRConsumer {
+    private let base: UnsafeMutablePointer<UInt8>
+    /// Bytes written so far.
+    private(set) var length = 2
+
+    /// A renderer writing at `base`; it starts with `ESC [`.
+    init(base: UnsafeMutablePointer<UInt8>) {
+        self.base = base
+        base[0] = 0x1B
+        base[1] = 0x5B
+    }
+
+    /// Ends the sequence with `m`; returns its length.
+    mutating func finish() -> Int {
+        base[length] = 0x6D
         return length + 1
     }
 
+    /// One parameter, after a separator unless it is the first. Normalized values are at most
+    /// 255: the digits come from a table with one 4-byte store, whose spare byte is overwritten
+    /// by what follows (the buffer has room).
     @inline(__always)
-    static func writeDecimal(_ value: UInt16, to buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
-        var i = start
-        let value = min(value, 9999)
-        if value >= 10 {
-            if value >= 100 {
-                if value >= 1000 { buffer[i] = 0x30 + UInt8(value / 1000); i += 1 }
-                buffer[i] = 0x30 + UInt8(value / 100 % 10); i += 1
-            }
-            buffer[i] = 0x30 + UInt8(value / 10 % 10); i += 1
+    private mutating func put(_ value: UInt16) {
+        if length > 2 {
+            base[length] = 0x3B
+            length += 1
         }
-        buffer[i] = 0x30 + UInt8(value % 10)
-        return i + 1
+        let entry = SGRNormalizer.decimals.withUnsafeBufferPointer { $0[Int(min(value, 255))] }
+        UnsafeMutableRawPointer(base + length).storeBytes(of: entry & 0xFF_FFFF, as: UInt32.self)
+        length += Int(entry >> 24)
+    }
+
+    mutating func simple(_ parameter: UInt16) { put(parameter) }
+
+    mutating func indexed(_ selector: UInt16, _ index: UInt16) {
+        put(selector)
+        put(5)
+        put(index)
+    }
+
+    mutating func rgb(_ selector: UInt16, _ red: UInt16, _ green: UInt16, _ blue: UInt16) {
+        put(selector)
+        put(2)
+        put(red)
+        put(green)
+        put(blue)
     }
 }

@@ -17,10 +17,13 @@ public struct Scrollback: Sendable {
     private var nextNumber = 0
     /// The style text is written in now.
     public private(set) var currentStyle = ConsoleStyle.plain
+    /// Changes with every SGR that may change `currentStyle`: the line builder compares styles
+    /// once per change instead of on every append.
+    private var styleVersion: UInt64 = 0
 
     private enum EscapeState: UInt8, Sendable { case none, escape, csi }
     private var escapeState = EscapeState.none
-    private var sgrParameters: [UInt16] = []
+    private var sgrParameters = ConsoleParameters()
     private var sgrCurrent: UInt16 = 0
 
     /// A scrollback keeping up to `capacity` completed lines (clamped to 1…``ConsoleLimits/maxScrollbackLines``).
@@ -43,14 +46,14 @@ public struct Scrollback: Sendable {
     /// Numbers of the kept lines.
     public var lineNumbers: Range<Int> { firstLineNumber..<(firstLineNumber + count) }
     /// UTF-8 bytes of text kept (all lines, without terminators).
-    public var totalBytes: Int { store.bytes + builder.bytes.count }
+    public var totalBytes: Int { store.bytes + builder.count }
     /// Approximate heap bytes this scrollback holds (text chunks, line records, style runs and
     /// the line being written).
     public var memoryBytes: Int {
-        store.memoryBytes + builder.bytes.capacity + builder.runs.capacity * MemoryLayout<ConsoleStyleRun>.stride
+        store.memoryBytes + builder.byteCapacity + builder.runs.capacity * MemoryLayout<ConsoleStyleRun>.stride
     }
     /// True when the last line has text but no line feed yet.
-    public var hasPartialLine: Bool { !builder.bytes.isEmpty }
+    public var hasPartialLine: Bool { !builder.isEmpty }
 
     /// The line numbered `number`, or nil when it was evicted or does not exist yet.
     public func line(at number: Int) -> ConsoleLine? {
@@ -74,14 +77,14 @@ public struct Scrollback: Sendable {
             if !store.withBytes(ofLine: index, { body(firstLineNumber + index, $0) }) { return }
             index += 1
         }
-        if hasPartialLine { _ = builder.bytes.withUnsafeBytes { body(nextNumber, $0) } }
+        if hasPartialLine { _ = builder.withBytes { body(nextNumber, $0) } }
     }
 
     /// Calls `body` with the number and bytes of line `number`, if it is kept.
     func withLineBytes<R>(_ number: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
         let index = number - firstLineNumber
         if index >= 0 && index < store.count { return store.withBytes(ofLine: index, body) }
-        if number == nextNumber && hasPartialLine { return builder.bytes.withUnsafeBytes(body) }
+        if number == nextNumber && hasPartialLine { return builder.withBytes(body) }
         return nil
     }
 
@@ -120,11 +123,18 @@ public struct Scrollback: Sendable {
             switch escapeState {
             case .none:
                 let start = i
-                while i < n {
-                    if i + 8 <= n && !ConsoleText.hasControl(sanitized.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
-                        i += 8
-                        continue
+                scan: while i < n {
+                    while i &+ 8 <= n {
+                        let word = UInt64(littleEndian: sanitized.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                        let stops = ConsoleText.controls(word)
+                        if stops == 0 {
+                            i &+= 8
+                            continue
+                        }
+                        i &+= stops.trailingZeroBitCount &>> 3
+                        break scan
                     }
+                    guard i < n else { break }
                     let byte = sanitized[i]
                     if byte < 0x20 || byte == 0x7F { break }
                     i += 1
@@ -144,7 +154,7 @@ public struct Scrollback: Sendable {
                 if sanitized[i] == 0x5B {
                     i += 1
                     escapeState = .csi
-                    sgrParameters.removeAll(keepingCapacity: true)
+                    sgrParameters.removeAll()
                     sgrCurrent = 0
                 } else {
                     escapeState = .none  // not SGR: drop the ESC, handle the byte as usual
@@ -161,7 +171,8 @@ public struct Scrollback: Sendable {
                     } else {
                         if byte == 0x6D {
                             pushSGRParameter(current)
-                            currentStyle.applySGR(sgrParameters[...])
+                            sgrParameters.withUnsafeBufferPointer { currentStyle.applySGR($0) }
+                            styleVersion &+= 1
                             i += 1
                         }  // else not SGR: dropped, the byte is handled as usual
                         current = 0
@@ -183,27 +194,39 @@ public struct Scrollback: Sendable {
     /// Forgets every line (numbering continues).
     public mutating func removeAll() {
         store = ConsoleLineStore(capacity: capacity)
-        nextNumber += builder.bytes.isEmpty ? 0 : 1
+        nextNumber += builder.isEmpty ? 0 : 1
         builder = ConsoleLineBuilder()
     }
 
     private mutating func pushSGRParameter(_ value: UInt16) {
-        if sgrParameters.count < ConsoleLimits.maxParameters { sgrParameters.append(value) }
+        sgrParameters.append(value)  // ignored past ConsoleLimits.maxParameters
     }
 
     /// Resolves a pending CR before text or a tab.
+    @inline(__always)
     private mutating func resolveCarriageReturn() {
         guard builder.afterCR else { return }
         builder.afterCR = false
-        if builder.bytes.count > ConsoleLimits.maxRewritableLineBytes {
+        if builder.count > ConsoleLimits.maxRewritableLineBytes {
             newLine()
         } else {
             builder.carriageReturn()
         }
     }
 
+    /// Writes text at the cursor: appended with one copy when the cursor is at the end of the
+    /// line and the text fits, otherwise overwritten and/or split into lines.
     private mutating func write(_ text: UnsafeRawBufferPointer) {
         resolveCarriageReturn()
+        if builder.isAppending && text.count <= ConsoleLimits.maxLineBytes - builder.count {
+            builder.append(text, style: currentStyle, version: styleVersion)
+            return
+        }
+        writeSlowly(text)
+    }
+
+    /// ``write(_:)`` after a CR (overwriting) or past the line length limit (splitting).
+    private mutating func writeSlowly(_ text: UnsafeRawBufferPointer) {
         var text = text
         if !builder.isAppending {
             let used = builder.overwrite(text, style: currentStyle)
@@ -211,16 +234,16 @@ public struct Scrollback: Sendable {
             text = UnsafeRawBufferPointer(rebasing: text[used...])
         }
         while true {
-            let room = max(0, ConsoleLimits.maxLineBytes - builder.bytes.count)
+            let room = max(0, ConsoleLimits.maxLineBytes - builder.count)
             if text.count <= room {
-                builder.append(text, style: currentStyle)
+                builder.append(text, style: currentStyle, version: styleVersion)
                 return
             }
             // Split at a character boundary: text[cut] is the first byte of the next line.
             var cut = room
             while cut > 0 && text[cut] & 0xC0 == 0x80 { cut -= 1 }
-            if cut == 0 && builder.bytes.isEmpty { cut = room }
-            builder.append(UnsafeRawBufferPointer(rebasing: text[..<cut]), style: currentStyle)
+            if cut == 0 && builder.isEmpty { cut = room }
+            builder.append(UnsafeRawBufferPointer(rebasing: text[..<cut]), style: currentStyle, version: styleVersion)
             newLine()
             text = UnsafeRawBufferPointer(rebasing: text[cut...])
         }
@@ -236,8 +259,7 @@ public struct Scrollback: Sendable {
     }
 
     private mutating func newLine() {
-        store.append(builder.bytes, runs: builder.finishedRuns())
-        builder.reset()
+        builder.finishLine(into: &store)
         while store.bytes > ConsoleLimits.maxScrollbackBytes { store.removeFirst() }
         nextNumber += 1
     }
@@ -259,5 +281,9 @@ extension Scrollback: ConsoleSanitizerSink {
         }
     }
 
-    mutating func sgr(_ parameters: UnsafeBufferPointer<UInt16>) { currentStyle.applySGR(parameters) }
+    mutating func sgr(_ parameters: UnsafeBufferPointer<UInt16>, subParameterMask: UInt32) {
+        if SGRNormalizer.normalize(parameters, subParameterMask: subParameterMask, into: &currentStyle) {
+            styleVersion &+= 1
+        }
+    }
 }

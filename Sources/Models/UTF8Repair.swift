@@ -23,23 +23,24 @@ struct UTF8Repair: Sendable {
         withUnsafeBytes(of: replacement) { output.text($0) }
     }
 
-    /// Length of the complete, valid, non-C1 character starting at `index` (a byte >= 0x80),
-    /// or 0 when it is invalid, a C1 control or not complete within `input`.
+    /// Length of the complete, valid, non-C1 character at `base + index` (`index < end`), or 0
+    /// when it is invalid, a C1 control or does not end before `end`.
     @inline(__always)
-    static func completeLength(_ input: UnsafeRawBufferPointer, at index: Int) -> Int {
-        let b0 = input[index]
-        let available = input.count - index
+    static func completeLength(_ base: UnsafeRawPointer, at index: Int, end: Int) -> Int {
+        let b0 = base.load(fromByteOffset: index, as: UInt8.self)
+        let available = end - index
         if b0 < 0xC2 { return 0 }
         if b0 < 0xE0 {
             guard available >= 2 else { return 0 }
-            let b1 = input[index + 1]
+            let b1 = base.load(fromByteOffset: index + 1, as: UInt8.self)
             // C2 80...C2 9F are the C1 controls.
             if b1 & 0xC0 != 0x80 || (b0 == 0xC2 && b1 < 0xA0) { return 0 }
             return 2
         }
         if b0 < 0xF0 {
             guard available >= 3 else { return 0 }
-            let b1 = input[index + 1], b2 = input[index + 2]
+            let b1 = base.load(fromByteOffset: index + 1, as: UInt8.self)
+            let b2 = base.load(fromByteOffset: index + 2, as: UInt8.self)
             let low: UInt8 = b0 == 0xE0 ? 0xA0 : 0x80
             let high: UInt8 = b0 == 0xED ? 0x9F : 0xBF
             if b1 < low || b1 > high || b2 & 0xC0 != 0x80 { return 0 }
@@ -47,7 +48,9 @@ struct UTF8Repair: Sendable {
         }
         if b0 < 0xF5 {
             guard available >= 4 else { return 0 }
-            let b1 = input[index + 1], b2 = input[index + 2], b3 = input[index + 3]
+            let b1 = base.load(fromByteOffset: index + 1, as: UInt8.self)
+            let b2 = base.load(fromByteOffset: index + 2, as: UInt8.self)
+            let b3 = base.load(fromByteOffset: index + 3, as: UInt8.self)
             let low: UInt8 = b0 == 0xF0 ? 0x90 : 0x80
             let high: UInt8 = b0 == 0xF4 ? 0x8F : 0xBF
             if b1 < low || b1 > high || b2 & 0xC0 != 0x80 || b3 & 0xC0 != 0x80 { return 0 }
