@@ -6,6 +6,10 @@ import QEMUMonitor
 /// subscribers, and samples CPU/RSS of running instances about once a second while at least
 /// one subscriber exists. Runs on the ``FileWatchHub`` thread; with no subscribers it holds
 /// no watches and no timer.
+///
+/// Sampling keeps each running QEMU's `/proc/PID/stat` open and re-reads it with one `pread`
+/// per tick (CPU ticks and RSS both come from that line), instead of opening, reading and
+/// closing `stat` and `statm` every second.
 final class EventCenter: @unchecked Sendable {
     let reader: InstanceReader
     let hub: FileWatchHub
@@ -17,6 +21,11 @@ final class EventCenter: @unchecked Sendable {
     private var ticker: FileWatchHub.Token?
     private var known: [String: Instance] = [:]
     private var cpuSamples: [String: (ticks: UInt64, at: ContinuousClock.Instant)] = [:]
+    /// Open `/proc/PID/stat` descriptors by instance name (bounded by ``maxOpenStatFiles``).
+    private var statFiles: [String: (pid: Int32, fd: Int32)] = [:]
+    private var statBuffer = [UInt8](repeating: 0, count: 4096)
+    /// Instances beyond this many are sampled with open/read/close each tick.
+    static let maxOpenStatFiles = 256
 
     static let clockTicksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
@@ -68,6 +77,8 @@ final class EventCenter: @unchecked Sendable {
         if let t = ticker { hub.removeTicker(t) }
         ticker = nil
         known.removeAll(); cpuSamples.removeAll()
+        for f in statFiles.values { close(f.fd) }
+        statFiles.removeAll()
     }
 
     private func rescan() {
@@ -107,6 +118,7 @@ final class EventCenter: @unchecked Sendable {
         if let t = dirWatches.removeValue(forKey: name) { hub.removeWatch(t) }
         if let t = monitorWatches.removeValue(forKey: name) { hub.removeProcess(t) }
         cpuSamples.removeValue(forKey: name)
+        if let f = statFiles.removeValue(forKey: name) { close(f.fd) }
         if known.removeValue(forKey: name) != nil {
             emit(.instanceRemoved(InstanceID(backend: "qemu", host: "local", name: name)))
         }
@@ -116,7 +128,7 @@ final class EventCenter: @unchecked Sendable {
         let now = ContinuousClock.now
         var batch: [InstanceID: InstanceStats] = [:]
         for (name, inst) in known where inst.state.isActive {
-            guard let pid = inst.pid, let st = ProcStat.read(pid: pid) else { continue }
+            guard let pid = inst.pid, let st = readStat(name, pid: pid) else { continue }
             var cpu = 0.0
             if let prev = cpuSamples[name], st.cpuTicks >= prev.ticks {
                 let dt = now - prev.at
@@ -124,15 +136,68 @@ final class EventCenter: @unchecked Sendable {
                 if secs > 0 { cpu = Double(st.cpuTicks - prev.ticks) / Self.clockTicksPerSecond / secs * 100 }
             }
             cpuSamples[name] = (st.cpuTicks, now)
-            var rss: UInt64?
-            if let statm = FileIO.readSmall("/proc/\(pid)/statm", limit: 256) {
-                let parts = String(decoding: statm, as: UTF8.self).split(separator: " ")
-                if parts.count > 1, let pages = UInt64(parts[1]) { rss = pages * Self.pageSize }
-            }
-            let stats = InstanceStats(cpuPercent: (cpu * 10).rounded() / 10, rssBytes: rss)
+            let stats = InstanceStats(cpuPercent: (cpu * 10).rounded() / 10, rssBytes: st.rssPages * Self.pageSize)
             known[name]?.stats = stats
             batch[inst.id] = stats
         }
+        for (name, f) in statFiles where known[name]?.state.isActive != true {
+            close(f.fd)
+            statFiles[name] = nil
+        }
         if !batch.isEmpty { emit(.statsBatch(batch)) }
+    }
+
+    /// CPU ticks (utime + stime) and resident pages of `pid`, from its `/proc/PID/stat`, kept
+    /// open between ticks. A descriptor stays bound to the process it was opened for, so a reused
+    /// pid is never read through it: reads fail once that process is gone.
+    private func readStat(_ name: String, pid: Int32) -> (cpuTicks: UInt64, rssPages: UInt64)? {
+        if let f = statFiles[name], f.pid != pid {
+            close(f.fd)
+            statFiles[name] = nil
+        }
+        var fd = statFiles[name]?.fd ?? -1
+        var keep = fd >= 0
+        if fd < 0 {
+            fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            if statFiles.count < Self.maxOpenStatFiles {
+                statFiles[name] = (pid, fd)
+                keep = true
+            }
+        }
+        let n = statBuffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        let result = n > 0 ? Self.parseStat(statBuffer, count: n) : nil
+        if result == nil && keep {
+            statFiles[name] = nil
+            keep = false
+        }
+        if !keep { close(fd) }
+        return result
+    }
+
+    /// Fields 14 + 15 (utime, stime) and 24 (rss, pages) of a `/proc/PID/stat` line. Field 2
+    /// (the command) may hold spaces and parentheses: counting starts after its last `)`.
+    static func parseStat(_ b: [UInt8], count: Int) -> (cpuTicks: UInt64, rssPages: UInt64)? {
+        let n = min(count, b.count)
+        guard let close = b[0..<n].lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        var field = 2, value: UInt64 = 0, numeric = true
+        var utime: UInt64 = 0, stime: UInt64 = 0
+        for j in (close + 1)...n {
+            let c = j < n ? b[j] : UInt8(ascii: " ")
+            if c == UInt8(ascii: " ") || c == UInt8(ascii: "\n") {
+                switch field {
+                case 14: guard numeric else { return nil }; utime = value
+                case 15: guard numeric else { return nil }; stime = value
+                case 24: return numeric ? (utime &+ stime, value) : nil
+                default: break
+                }
+                field += 1; value = 0; numeric = true
+            } else if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                value = value &* 10 &+ UInt64(c - UInt8(ascii: "0"))
+            } else {
+                numeric = false
+            }
+        }
+        return nil
     }
 }
