@@ -3,15 +3,22 @@ import Models
 
 /// When the screen changes by itself: spinner frames and stop countdowns while a visible
 /// instance is starting or stopping, and uptime text (``Formatting/duration(_:)``) of the visible
-/// running instances. The runtime sleeps until the earliest of these instead of ticking at a
-/// fixed rate, so a screen of instances that have been up for minutes wakes once a minute per
+/// running instances. The runtime sleeps until the next of these instead of ticking at a fixed
+/// rate, so a screen of instances that have been up for minutes wakes about once a minute per
 /// instance at most, and a screen with nothing time-dependent (images, console) never.
+///
+/// Uptime changes up to ``uptimeSlack`` after the earliest one are drawn together with it (each
+/// row's seconds roll over at its own fraction of a second): no uptime is shown more than that
+/// late, and twenty young instances cost one frame a second, not twenty.
 enum ScreenClock {
     /// Spinner frame period while an instance is starting or stopping.
     static let spinnerInterval: TimeInterval = 0.125
+    /// How late an uptime cell may be drawn so that nearby changes share a frame.
+    static let uptimeSlack: TimeInterval = 1
 
-    /// The earliest time after `time` at which some visible text differs from the text drawn at
-    /// `time`; nil when nothing visible depends on time.
+    /// When to draw next, given the screen was drawn at `time`: the next spinner frame, or the
+    /// latest uptime change within ``uptimeSlack`` of the earliest one after `time`. Nil when
+    /// nothing visible depends on time.
     static func nextChange(_ s: AppState, after time: Date) -> Date? {
         guard !Layout.isTooSmall(width: s.width, height: s.height) else { return nil }
         let shown: [Instance]
@@ -26,17 +33,27 @@ enum ScreenClock {
         case .images, .console:
             return nil
         }
-        var next: Date?
-        func consider(_ d: Date) { if next.map({ d < $0 }) ?? true { next = d } }
+        var spinner: Date?
+        var uptimeChanges: [Date] = []
         for inst in shown {
             if inst.state == .starting || inst.state == .stopping {
-                consider(time.addingTimeInterval(spinnerInterval))
+                spinner = time.addingTimeInterval(spinnerInterval)
             }
             guard uptimeShown, inst.state.isActive, let started = inst.startedAt,
                   let at = Formatting.durationChange(after: time.timeIntervalSince(started)) else { continue }
-            consider(started.addingTimeInterval(at))
+            uptimeChanges.append(started.addingTimeInterval(at))
         }
-        return next
+        var uptime: Date?
+        if let first = uptimeChanges.min() {
+            let limit = first.addingTimeInterval(uptimeSlack)
+            uptime = uptimeChanges.filter { $0 < limit }.max()
+        }
+        switch (spinner, uptime) {
+        case let (s?, u?): return min(s, u)
+        case let (s?, nil): return s
+        case let (nil, u?): return u
+        case (nil, nil): return nil
+        }
     }
 
     /// The instances in the rows the table shows now.

@@ -30,16 +30,27 @@ import Testing
     }
 
     @Test func uptimePastTheSecondsRangeWakesAtTheMinuteNotEverySecond() {
-        // Three instances up 5m00.3s, 17m00.1s and 2h04m00.05s: the earliest visible change is
-        // the first one turning 6m, 59.7 s from now; nothing may ask for a wake-up a second away.
+        // Three instances up 5m00.3s, 17m00.1s and 2h04m00.05s: their cells change 59.7, 59.9 and
+        // 59.95 s from now, drawn together at the last; nothing may ask for a wake-up a second away.
         let s = makeState([
             makeInstance("a", startedAt: t0.addingTimeInterval(-300.3)),
             makeInstance("b", startedAt: t0.addingTimeInterval(-(17 * 60 + 0.1))),
             makeInstance("c", startedAt: t0.addingTimeInterval(-(2 * 3600 + 4 * 60 + 0.05))),
         ], width: 200)
         let next = try! #require(s.nextTimeChange(after: t0))
-        #expect(abs(next.timeIntervalSince(t0) - 59.7) < 0.001, "\(next.timeIntervalSince(t0))")
+        #expect(abs(next.timeIntervalSince(t0) - 59.95) < 0.001, "\(next.timeIntervalSince(t0))")
         #expect(next.timeIntervalSince(t0) > 1)
+    }
+
+    @Test func youngInstancesShareOneFrameASecond() {
+        // Twenty instances up 10 s plus twentieths of a second: one wake-up a second, at the
+        // last of them, not one per instance.
+        let list = (0..<20).map { makeInstance("y\($0)", startedAt: t0.addingTimeInterval(-10 - Double($0) * 0.05)) }
+        let s = makeState(list, width: 200, height: 40)
+        let next = try! #require(s.nextTimeChange(after: t0))
+        #expect(abs(next.timeIntervalSince(t0) - 1) < 0.001, "\(next.timeIntervalSince(t0))")
+        let after = try! #require(s.nextTimeChange(after: next))
+        #expect(abs(after.timeIntervalSince(next) - 1) < 0.001)
     }
 
     @Test func youngInstancesTickEverySecondAndSpinnersFaster() {
