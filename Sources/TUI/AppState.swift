@@ -63,6 +63,16 @@ public struct StatsHistory: Sendable, Equatable {
         if samples.count >= Self.capacity { samples.removeFirst(samples.count - Self.capacity + 1) }
         samples.append(v)
     }
+
+    /// Samples averaged for the CPU% cell.
+    public static let displayWindow = 5
+
+    /// The mean of the last `count` samples; nil when there are none.
+    public func mean(last count: Int = displayWindow) -> Double? {
+        let tail = samples.suffix(max(1, count))
+        guard !tail.isEmpty else { return nil }
+        return tail.reduce(0, +) / Double(tail.count)
+    }
 }
 
 /// What the console view of one instance shows and where it is scrolled to.
@@ -157,14 +167,15 @@ public struct AppState: Sendable {
     /// The instance whose console the console pane / console screen shows.
     public var consoleInstanceID: InstanceID? { interactive ?? selectedID }
 
-    /// How often the runtime should send ticks: fast while a spinner is visible, once a second
-    /// while uptime/countdowns are visible, never otherwise.
-    public var tickInterval: Double? {
-        let visible = rows.lazy.compactMap { self.instances[$0] }
-        if screen == .instances || screen == .details {
-            if visible.contains(where: { $0.state == .starting || $0.state == .stopping }) { return 0.125 }
-            if visible.contains(where: { $0.state.isActive }) { return 1 }
-        }
-        return nil
+    /// The CPU% an instance's cell shows: the mean of its last few samples (the raw sample when
+    /// there is no history yet); nil when there are no statistics.
+    public func displayedCPU(_ inst: Instance) -> Double? {
+        stats[inst.id]?.mean() ?? inst.stats?.cpuPercent
+    }
+
+    /// When the screen next changes by itself (spinner frame, countdown, uptime text) if it was
+    /// drawn at `time`; nil when nothing on screen depends on time. See ``ScreenClock``.
+    public func nextTimeChange(after time: Date) -> Date? {
+        ScreenClock.nextChange(self, after: time)
     }
 }

@@ -16,18 +16,25 @@ enum DetailsView {
             ("Boot", inst.bootMillis.map { Formatting.millis($0) } ?? dash),
             ("Exit code", opt(inst.exitCode)), ("Exit reason", opt(inst.exitReason)),
         ]
-        if let st = inst.stats {
-            f.append(("CPU", String(format: "%.1f%%", st.cpuPercent)))
-            f.append(("RSS", st.rssBytes.map { Formatting.bytes($0) } ?? dash))
-        }
-        if let h = s.stats[inst.id], !h.samples.isEmpty {
-            f.append(("CPU history", Formatting.sparkline(h.samples, width: StatsHistory.capacity, sparks: s.symbols.sparks)))
-        }
+        f += statsFields(inst, s)
         f.append(("State dir", opt(inst.stateDirectory)))
         f.append(("Console log", opt(inst.consoleLogPath)))
         f.append(("Managed", inst.managed ? "yes" : "no (not created by unitop)"))
         let cmd = inst.commandLine.map { $0.map(quote).joined(separator: " ") } ?? dash
         f.append(("Command line", cmd))
+        return f
+    }
+
+    /// CPU (as the table shows it), RSS and the CPU history, when there are statistics.
+    static func statsFields(_ inst: Instance, _ s: AppState) -> [(String, String)] {
+        var f: [(String, String)] = []
+        if let st = inst.stats {
+            f.append(("CPU", Formatting.cpuPercent(s.displayedCPU(inst) ?? st.cpuPercent) + "%"))
+            f.append(("RSS", st.rssBytes.map { Formatting.bytes($0) } ?? s.symbols.emDash))
+        }
+        if let h = s.stats[inst.id], !h.samples.isEmpty {
+            f.append(("CPU history", Formatting.sparkline(h.samples, width: StatsHistory.capacity, sparks: s.symbols.sparks)))
+        }
         return f
     }
 

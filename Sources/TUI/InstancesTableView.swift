@@ -127,8 +127,8 @@ enum InstancesTableView {
         case .cpus: return ("\(inst.cpus)", nil)
         case .memory: return ("\(inst.memoryMiB)M", nil)
         case .cpuPercent:
-            guard inst.state.isActive, let st = inst.stats else { return ("", nil) }
-            return (Formatting.oneDecimal(st.cpuPercent), nil)
+            guard inst.state.isActive, let cpu = s.displayedCPU(inst) else { return ("", nil) }
+            return (Formatting.cpuPercent(cpu), nil)
         case .sparkline:
             guard inst.state.isActive, let h = s.stats[inst.id] else { return ("", nil) }
             return (Formatting.sparkline(h.samples, width: c.width, sparks: s.symbols.sparks), .sparkline)

@@ -23,8 +23,9 @@ extension Reducer {
         }
     }
 
-    /// Orders two instances by `column` ascending; ties broken by id.
-    static func ascending(_ a: Instance, _ b: Instance, _ column: InstanceColumn) -> Bool {
+    /// Orders two instances by `column` ascending; ties broken by id. `cpu` holds the CPU% the
+    /// table shows (``AppState/displayedCPU(_:)``); without it, the last sample counts.
+    static func ascending(_ a: Instance, _ b: Instance, _ column: InstanceColumn, cpu: [InstanceID: Double] = [:]) -> Bool {
         func cmp<T: Comparable>(_ x: T, _ y: T) -> Bool? { x == y ? nil : x < y }
         let r: Bool?
         switch column {
@@ -34,7 +35,8 @@ extension Reducer {
         case .state: r = cmp(stateRank(a.state), stateRank(b.state))
         case .cpus: r = cmp(a.cpus, b.cpus)
         case .memory: r = cmp(a.memoryMiB, b.memoryMiB)
-        case .cpuPercent, .sparkline: r = cmp(a.stats?.cpuPercent ?? -1, b.stats?.cpuPercent ?? -1)
+        case .cpuPercent, .sparkline:
+            r = cmp(cpu[a.id] ?? a.stats?.cpuPercent ?? -1, cpu[b.id] ?? b.stats?.cpuPercent ?? -1)
         case .rss: r = cmp(a.stats?.rssBytes ?? 0, b.stats?.rssBytes ?? 0)
         case .uptime:
             // Longer uptime = earlier start; finished instances count as 0.
@@ -50,8 +52,12 @@ extension Reducer {
     /// still shown, else keeping the cursor position.
     static func recomputeRows(_ state: inout AppState) {
         let col = state.sortColumn, asc = state.sortAscending, filter = state.instanceFilter
+        var cpu: [InstanceID: Double] = [:]
+        if col == .cpuPercent || col == .sparkline {
+            for inst in state.instances.values { cpu[inst.id] = state.displayedCPU(inst) }
+        }
         let list = state.instances.values.filter { matchesFilter($0, filter) }
-            .sorted { asc ? ascending($0, $1, col) : ascending($1, $0, col) }
+            .sorted { asc ? ascending($0, $1, col, cpu: cpu) : ascending($1, $0, col, cpu: cpu) }
         state.rows = list.map(\.id)
         if let sel = state.selectedID, let i = state.rows.firstIndex(of: sel) {
             state.cursor = i

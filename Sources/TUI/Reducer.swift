@@ -92,15 +92,7 @@ enum Reducer {
             recomputeRows(&state)
             return true
         case .statsBatch(let batch):
-            var applied = false
-            for (id, s) in batch where state.instances[id] != nil {
-                state.instances[id]?.stats = s
-                state.stats[id, default: StatsHistory()].add(s.cpuPercent)
-                applied = true
-            }
-            guard applied else { return false }
-            if state.sortColumn == .cpuPercent || state.sortColumn == .rss { recomputeRows(&state) }
-            return state.screen == .instances || state.screen == .details
+            return applyStats(&state, batch)
         case .connection(let backend, let host, let status):
             let ref = BackendRef(kind: backend, host: host)
             if !state.backends.contains(ref) { state.backends.append(ref) }

@@ -4,8 +4,9 @@ import Models
 
 /// Runs the Elm loop: merges terminal input, backend events, console streams and ticks into
 /// actions, reduces them, runs the effects against the backends and presents frames — at most
-/// one per `minFrameInterval`, and only when the state changed. Idle means no wake-ups at all
-/// (ticks run only while something on screen changes with time).
+/// one per `minFrameInterval`, and only when something visible changed. Idle means no wake-ups
+/// of its own: a tick is scheduled only for the next moment some visible text changes with time
+/// (``AppState/nextTimeChange(after:)``), never at a fixed rate.
 @MainActor
 public final class Runtime {
     public private(set) var state: AppState
@@ -20,7 +21,10 @@ public final class Runtime {
     private var consoleTasks: [InstanceID: Task<Void, Never>] = [:]
     private var inputQueues: [InstanceID: AsyncStream<[UInt8]>.Continuation] = [:]
     private var tickTask: Task<Void, Never>?
-    private var tickInterval: Double?
+    /// When the scheduled tick fires (nil: none scheduled).
+    public private(set) var nextWakeUp: Date?
+    /// `state.now` of the frame on screen.
+    private var renderedNow = Date(timeIntervalSince1970: 0)
     private var renderPending = false
     private var lastFrame: ContinuousClock.Instant?
     private var renderedRevision = -1
@@ -28,6 +32,10 @@ public final class Runtime {
     private var done: CheckedContinuation<Void, Never>?
     /// Frames presented (for tests and benchmarks).
     public private(set) var framesPresented = 0
+    /// Actions reduced (for tests: an action was handled, whether or not it drew a frame).
+    public private(set) var actionsReduced = 0
+    /// The state revision on screen (tests: equal to `state.revision` when no frame is due).
+    var renderedRevisionForTests: Int { renderedRevision }
 
     public init(state: AppState, backends: [any UnikernelBackend], driver: any TerminalDriver,
                 imageDirectories: [String], clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -70,9 +78,10 @@ public final class Runtime {
         guard !finished else { return }
         if case .tick = action {} else { state.now = clock() }
         let effects = reduce(&state, action)
+        actionsReduced += 1
         for e in effects { perform(e) }
-        updateTicker()
         if state.revision != renderedRevision { scheduleRender() }
+        updateTicker()
     }
 
     // MARK: Sources
@@ -210,20 +219,27 @@ public final class Runtime {
 
     // MARK: Ticks and frames
 
+    /// Schedules one tick for the next moment the screen changes by itself, counted from the
+    /// frame on screen (or from now when a frame is pending). A tick that is already due (time
+    /// passed while other actions drew nothing) fires at once. Nothing to wait for: no task.
     private func updateTicker() {
-        let want = state.tickInterval
-        guard want != tickInterval else { return }
-        tickInterval = want
+        let base = renderPending ? state.now : renderedNow
+        guard let next = state.nextTimeChange(after: base) else {
+            tickTask?.cancel(); tickTask = nil; nextWakeUp = nil
+            return
+        }
+        if next == nextWakeUp, tickTask != nil { return }
         tickTask?.cancel()
-        tickTask = nil
-        guard let interval = want else { return }
+        nextWakeUp = next
         let clock = self.clock
+        // 1 ms past the change, so the text has surely changed when the tick reads the clock.
+        let delay = max(0, next.timeIntervalSince(clock())) + 0.001
         tickTask = Task { @MainActor [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-                if Task.isCancelled { return }
-                self?.send(.tick(clock()))
-            }
+            try? await Task.sleep(for: .nanoseconds(Int64(delay * 1e9)))
+            guard !Task.isCancelled, let self else { return }
+            self.tickTask = nil
+            self.nextWakeUp = nil
+            self.send(.tick(clock()))
         }
     }
 
@@ -250,8 +266,10 @@ public final class Runtime {
             Reducer.ensureListVisible(&state)
         }
         renderedRevision = state.revision
+        renderedNow = state.now
         lastFrame = ContinuousClock.now
         driver.present(Renderer.render(state))
         framesPresented += 1
+        updateTicker()
     }
 }

@@ -138,6 +138,57 @@ final class FakeBackend: UnikernelBackend, @unchecked Sendable {
         #expect(await app.value == 0)
     }
 
+    /// A runtime driven directly (not through TUIApp) so the test can read its counters.
+    @MainActor func directRuntime(_ backend: FakeBackend, _ driver: InMemoryDriver) -> Runtime {
+        var state = AppState()
+        state.width = driver.size.width; state.height = driver.size.height
+        state.backends = [BackendRef(kind: backend.kind, host: backend.host)]
+        return Runtime(state: state, backends: [backend], driver: driver, imageDirectories: [])
+    }
+
+    @MainActor @Test func statsThatReadTheSameDrawNothingAndOldUptimesWakeOncePerMinute() async throws {
+        let driver = InMemoryDriver(width: 200, height: 30)
+        // Up 10m00.5s: the UP cell reads "10m" for the next 59.5 s.
+        let started = Date().addingTimeInterval(-600.5)
+        let backend = FakeBackend(instances: [makeInstance("q", startedAt: started)], history: "idle\n")
+        let runtime = directRuntime(backend, driver)
+        let app = Task { @MainActor in await runtime.run() }
+        let id = InstanceID(backend: "qemu", host: "local", name: "q")
+        func batch(_ cpu: Double) { backend.emit(.statsBatch([id: InstanceStats(cpuPercent: cpu, rssBytes: 40 << 20)])) }
+        let ok1 = await Wait.until(timeout: 10) { @MainActor in driver.screenText.contains("idle") && driver.screenText.contains(" 10m ") }
+        try #require(ok1)
+
+        // The next wake-up is when "10m" turns "11m", not a second from now.
+        let wake = try #require(runtime.nextWakeUp)
+        #expect(abs(wake.timeIntervalSince(started) - 660) < 0.01, "next wake-up \(wake.timeIntervalSinceNow) s away")
+
+        // Fill the sparkline, then wait for the frame that shows it full.
+        for _ in 0..<StatsHistory.capacity { batch(0) }
+        let flat = String(repeating: "▁", count: 12)
+        let ok2 = await Wait.until(timeout: 10) { @MainActor in runtime.actionsReduced >= 3 + StatsHistory.capacity && driver.screenText.contains(flat) }
+        try #require(ok2)
+        let ok3 = await Wait.until(timeout: 10) { @MainActor in runtime.framesPresented == driver.presentCount && runtime.state.revision == runtime.renderedRevisionForTests }
+        try #require(ok3)
+        let frames = driver.presentCount, revision = runtime.state.revision, reduced = runtime.actionsReduced
+
+        // An idle guest: 0 or 1 clock tick a second. Nothing on screen changes, nothing is drawn.
+        let quiet = [0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+        for cpu in quiet { batch(cpu) }
+        let ok4 = await Wait.until(timeout: 10) { @MainActor in runtime.actionsReduced >= reduced + quiet.count }
+        try #require(ok4)
+        #expect(runtime.state.revision == revision, "a quiet stats batch asked for a frame")
+        #expect(driver.presentCount == frames)
+        #expect(runtime.nextWakeUp == wake)
+
+        // A visible change is drawn.
+        backend.emit(.statsBatch([id: InstanceStats(cpuPercent: 0, rssBytes: 80 << 20)]))
+        let ok5 = await Wait.until(timeout: 10) { @MainActor in driver.screenText.contains("80M") }
+        try #require(ok5)
+        #expect(driver.presentCount > frames)
+        driver.type(.character("q"))
+        #expect(await app.value == 0)
+    }
+
     @Test func burstsOfConsoleOutputAreCoalescedIntoFewFrames() async throws {
         let driver = InMemoryDriver(width: 100, height: 30)
         let backend = FakeBackend(instances: [makeInstance("flood", startedAt: Date())], history: "start\n")

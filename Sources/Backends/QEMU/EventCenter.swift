@@ -1,11 +1,17 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Models
 import QEMUMonitor
 
 /// Turns file changes in the state directory into ``BackendEvent``s for any number of
 /// subscribers, and samples CPU/RSS of running instances about once a second while at least
-/// one subscriber exists. Runs on the ``FileWatchHub`` thread; with no subscribers it holds
-/// no watches and no timer.
+/// one subscriber exists and some instance runs. Runs on the ``FileWatchHub`` thread; with no
+/// subscribers it holds no watches, and with nothing running no timer.
+///
+/// Sampling keeps each running QEMU's `/proc/PID/stat` and `/proc/PID/statm` open and re-reads
+/// them with one `pread` each per tick, instead of opening, reading and closing both every second.
 final class EventCenter: @unchecked Sendable {
     let reader: InstanceReader
     let hub: FileWatchHub
@@ -17,6 +23,19 @@ final class EventCenter: @unchecked Sendable {
     private var ticker: FileWatchHub.Token?
     private var known: [String: Instance] = [:]
     private var cpuSamples: [String: (ticks: UInt64, at: ContinuousClock.Instant)] = [:]
+    /// Open `/proc/PID/stat` and `statm` descriptors by instance name (at most
+    /// ``maxOpenStatFiles`` instances).
+    private var statFiles: [String: ProcFiles] = [:]
+    private var statBuffer = [UInt8](repeating: 0, count: 4096)
+    /// Instances beyond this many are sampled with open/read/close each tick.
+    static let maxOpenStatFiles = 128
+
+    private struct ProcFiles {
+        var pid: Int32
+        var stat: Int32
+        var statm: Int32
+        func close() { _ = Glibc.close(stat); _ = Glibc.close(statm) }
+    }
 
     static let clockTicksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
@@ -56,7 +75,20 @@ final class EventCenter: @unchecked Sendable {
             if m & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 { removed(name) } else { refresh(name) }
         }
         rescan()
-        ticker = hub.addTicker { [self] in sampleStats() }
+        updateTicker()
+    }
+
+    /// Samples once a second while some instance is active; no timer otherwise.
+    private func updateTicker() {
+        let wanted = !subscribers.isEmpty && known.values.contains { $0.state.isActive }
+        if wanted, ticker == nil {
+            ticker = hub.addTicker { [self] in sampleStats() }
+        } else if !wanted, let t = ticker {
+            hub.removeTicker(t)
+            ticker = nil
+            for f in statFiles.values { f.close() }
+            statFiles.removeAll(); cpuSamples.removeAll()
+        }
     }
 
     private func deactivate() {
@@ -68,6 +100,8 @@ final class EventCenter: @unchecked Sendable {
         if let t = ticker { hub.removeTicker(t) }
         ticker = nil
         known.removeAll(); cpuSamples.removeAll()
+        for f in statFiles.values { f.close() }
+        statFiles.removeAll()
     }
 
     private func rescan() {
@@ -100,6 +134,7 @@ final class EventCenter: @unchecked Sendable {
         if known[name] != inst {
             known[name] = inst
             emit(.instanceChanged(inst))
+            if ticker == nil || !inst.state.isActive { updateTicker() }
         }
     }
 
@@ -107,7 +142,9 @@ final class EventCenter: @unchecked Sendable {
         if let t = dirWatches.removeValue(forKey: name) { hub.removeWatch(t) }
         if let t = monitorWatches.removeValue(forKey: name) { hub.removeProcess(t) }
         cpuSamples.removeValue(forKey: name)
+        if let f = statFiles.removeValue(forKey: name) { f.close() }
         if known.removeValue(forKey: name) != nil {
+            updateTicker()
             emit(.instanceRemoved(InstanceID(backend: "qemu", host: "local", name: name)))
         }
     }
@@ -116,7 +153,7 @@ final class EventCenter: @unchecked Sendable {
         let now = ContinuousClock.now
         var batch: [InstanceID: InstanceStats] = [:]
         for (name, inst) in known where inst.state.isActive {
-            guard let pid = inst.pid, let st = ProcStat.read(pid: pid) else { continue }
+            guard let pid = inst.pid, let st = readStat(name, pid: pid) else { continue }
             var cpu = 0.0
             if let prev = cpuSamples[name], st.cpuTicks >= prev.ticks {
                 let dt = now - prev.at
@@ -124,15 +161,85 @@ final class EventCenter: @unchecked Sendable {
                 if secs > 0 { cpu = Double(st.cpuTicks - prev.ticks) / Self.clockTicksPerSecond / secs * 100 }
             }
             cpuSamples[name] = (st.cpuTicks, now)
-            var rss: UInt64?
-            if let statm = FileIO.readSmall("/proc/\(pid)/statm", limit: 256) {
-                let parts = String(decoding: statm, as: UTF8.self).split(separator: " ")
-                if parts.count > 1, let pages = UInt64(parts[1]) { rss = pages * Self.pageSize }
-            }
-            let stats = InstanceStats(cpuPercent: (cpu * 10).rounded() / 10, rssBytes: rss)
+            let stats = InstanceStats(cpuPercent: (cpu * 10).rounded() / 10, rssBytes: st.rssPages.map { $0 * Self.pageSize })
             known[name]?.stats = stats
             batch[inst.id] = stats
         }
+        for (name, f) in statFiles where known[name]?.state.isActive != true {
+            f.close()
+            statFiles[name] = nil
+        }
         if !batch.isEmpty { emit(.statsBatch(batch)) }
+    }
+
+    /// CPU ticks (utime + stime, `/proc/PID/stat`) and resident pages (`/proc/PID/statm`, nil
+    /// when unreadable) of `pid`, the files kept open between ticks. A descriptor stays bound to
+    /// the process it was opened for, so a reused pid is never read through it: reads fail once
+    /// that process is gone.
+    private func readStat(_ name: String, pid: Int32) -> (cpuTicks: UInt64, rssPages: UInt64?)? {
+        if let f = statFiles[name], f.pid != pid {
+            f.close()
+            statFiles[name] = nil
+        }
+        var files = statFiles[name]
+        var keep = files != nil
+        if files == nil {
+            let stat = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+            guard stat >= 0 else { return nil }
+            files = ProcFiles(pid: pid, stat: stat, statm: open("/proc/\(pid)/statm", O_RDONLY | O_CLOEXEC))
+            if statFiles.count < Self.maxOpenStatFiles {
+                statFiles[name] = files
+                keep = true
+            }
+        }
+        guard let f = files else { return nil }
+        var cpu: UInt64?
+        var rss: UInt64?
+        var n = statBuffer.withUnsafeMutableBytes { pread(f.stat, $0.baseAddress, $0.count, 0) }
+        if n > 0, let close = statBuffer[0..<n].lastIndex(of: UInt8(ascii: ")")) {
+            var utime: UInt64?
+            Self.scanFields(statBuffer, count: n, from: close + 1, first: 3, last: 15) { field, value in
+                if field == 14 { utime = value }
+                if field == 15, let u = utime, let v = value { cpu = u &+ v }
+            }
+        }
+        if cpu != nil, f.statm >= 0 {
+            n = statBuffer.withUnsafeMutableBytes { pread(f.statm, $0.baseAddress, $0.count, 0) }
+            if n > 0 { Self.scanFields(statBuffer, count: n, from: 0, first: 1, last: 2) { if $0 == 2 { rss = $1 } } }
+        }
+        if cpu == nil && keep {
+            statFiles[name] = nil
+            keep = false
+        }
+        if !keep { f.close() }
+        return cpu.map { ($0, rss) }
+    }
+
+    /// Walks the space-separated fields of a `/proc` line from `start`, the first one found being
+    /// field number `first`, through field `last`, calling `body` with each field's number and its
+    /// unsigned decimal value (nil when not a number).
+    static func scanFields(_ b: [UInt8], count: Int, from start: Int, first: Int, last: Int,
+                           _ body: (Int, UInt64?) -> Void) {
+        let n = min(count, b.count)
+        var field = first, value: UInt64 = 0, numeric = true, empty = true
+        var j = max(0, start)
+        while j <= n && field <= last {
+            let c = j < n ? b[j] : UInt8(ascii: " ")
+            if c == UInt8(ascii: " ") || c == UInt8(ascii: "\n") {
+                if !empty {
+                    body(field, numeric ? value : nil)
+                    field += 1
+                }
+                value = 0; numeric = true; empty = true
+            } else {
+                empty = false
+                if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                    value = value &* 10 &+ UInt64(c - UInt8(ascii: "0"))
+                } else {
+                    numeric = false
+                }
+            }
+            j += 1
+        }
     }
 }
