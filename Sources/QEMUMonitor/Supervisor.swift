@@ -27,6 +27,14 @@ final class Supervisor {
     /// When the guest was last started (cont) or reset, for the boot time.
     var bootClockStart: ContinuousClock.Instant
     var awaitingFirstByte = true
+    /// When the first console byte since the boot clock started was read.
+    var firstByteAt: ContinuousClock.Instant?
+    /// The first RESUME (the launch's `cont`) has set the boot clock.
+    var resumedOnce = false
+    /// While set, serial output is left to accumulate until then (see ``serialCoalesceInterval``).
+    var serialHoldUntil: ContinuousClock.Instant?
+    /// Reused for every serial read.
+    var serialBuffer = [UInt8](repeating: 0, count: Supervisor.serialReadBytes)
     /// QEMU closed its end of the serial socket (it is exiting).
     var serialClosed = false
     /// Until when one guest-initiated reset is expected (the firmware's, after a restart).
@@ -61,7 +69,10 @@ final class Supervisor {
             var fds: [pollfd] = []
             func add(_ fd: Int32, _ events: Int32) { fds.append(pollfd(fd: fd, events: Int16(events), revents: 0)) }
             add(signalFd, POLLIN)
-            add(serialClosed ? -1 : serialFd, POLLIN | (guestInput.isEmpty ? 0 : POLLOUT))
+            // While holding, the serial port is only watched for guest input room.
+            let holding = serialHoldUntil != nil
+            let serialEvents = (holding ? 0 : POLLIN) | (guestInput.isEmpty ? 0 : POLLOUT)
+            add(serialClosed || serialEvents == 0 ? -1 : serialFd, serialEvents)
             add(qmp.closed ? -1 : qmp.fd, POLLIN | (qmp.wantsWrite ? POLLOUT : 0))
             add(controlListener, POLLIN)
             add(consoleListener, POLLIN)
@@ -70,14 +81,13 @@ final class Supervisor {
             for c in controls { add(c.fd, POLLIN | (c.wantsWrite ? POLLOUT : 0)) }
             for c in consoles { add(c.fd, POLLIN | (c.wantsWrite ? POLLOUT : 0)) }
 
-            let timeout = stop.millisecondsUntilDeadline()
+            let timeout = Self.earlier(stop.millisecondsUntilDeadline(), serialHoldMilliseconds())
             let n = poll(&fds, nfds_t(fds.count), timeout)
             if n < 0 && errno != EINTR { log.write("poll failed: \(String(cString: strerror(errno)))"); break }
 
             if fds[0].revents != 0 { handleSignals() }
             if finished { break }
-            if fds[1].revents & Int16(POLLOUT) != 0 { writeGuestInput() }
-            if fds[1].revents & Int16(POLLIN | POLLHUP) != 0 { readSerial() }
+            serviceSerial(fds[1].revents)
             if fds[2].revents != 0 { handleQMPReadiness(fds[2].revents) }
             if fds[3].revents != 0 { acceptControl() }
             if fds[4].revents != 0 { acceptConsole() }
@@ -93,61 +103,6 @@ final class Supervisor {
             controlClients.removeAll { c in if c.closed { c.close(); return true }; return false }
             consoleClients.removeAll { c in if c.closed { c.close(); return true }; return false }
             if stop.deadlinePassed() { escalateStop() }
-        }
-    }
-
-    // MARK: serial console
-
-    func readSerial() {
-        var buf = [UInt8](repeating: 0, count: 65536)
-        let n = buf.withUnsafeMutableBytes { read(serialFd, $0.baseAddress, $0.count) }
-        if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { serialClosed = true }
-        guard n > 0 else { return }
-        consoleOutput(Array(buf[0..<n]))
-    }
-
-    /// Reads whatever the guest left in the socket (after QEMU exited).
-    func drainSerial() {
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(serialFd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return }
-            consoleOutput(Array(buf[0..<n]))
-        }
-    }
-
-    func consoleOutput(_ bytes: [UInt8]) {
-        if awaitingFirstByte {
-            awaitingFirstByte = false
-            let d = ContinuousClock.now - bootClockStart
-            let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-            status.bootMillis = (ms * 1000).rounded() / 1000
-            writeStatus()
-        }
-        console.append(bytes)
-        for c in consoleClients { c.send(bytes) }
-    }
-
-    func writeGuestInput() {
-        let n = guestInput.withUnsafeBytes { write(serialFd, $0.baseAddress, $0.count) }
-        if n > 0 { guestInput.removeFirst(n) }
-    }
-
-    func acceptConsole() {
-        let fd = unitop_accept(consoleListener)
-        guard fd >= 0 else { return }
-        if consoleClients.count >= MonitorLimits.maxClients { _ = close(fd); return }
-        consoleClients.append(PeerConnection(fd: fd, maxLineBytes: 1, outputLimit: MonitorLimits.consoleClientBufferBytes))
-    }
-
-    func serviceConsole(_ c: PeerConnection, _ revents: Int16) {
-        if revents & Int16(POLLOUT) != 0 { c.flush() }
-        if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
-            guard let bytes = c.readAvailable(max: 4096) else { return }
-            let room = MonitorLimits.guestInputBufferBytes - guestInput.count
-            guestInput.append(contentsOf: bytes.prefix(max(0, room)))
-            if !guestInput.isEmpty { writeGuestInput() }
         }
     }
 
