@@ -48,8 +48,9 @@ static int read_all(int fd, void *buf, size_t n) {
 
 /* In the final child: set up and exec; on failure report errno through report_fd.
  * Descriptor i of the new program becomes fds[i] (i < nfds <= UNITOP_SPAWN_MAX_FDS); a
- * negative entry means /dev/null for 0-2 and "not open" above. */
-static void exec_child(const char *file, char *const argv[], const int *fds, int nfds,
+ * negative entry means /dev/null for 0-2 and "not open" above. Descriptor i is non-blocking
+ * when bit i of nonblock_mask is set, blocking otherwise. */
+static void exec_child(const char *file, char *const argv[], const int *fds, int nfds, int nonblock_mask,
                        int flags, pid_t parent, int report_fd) {
     int err = 0;
     if (flags & UNITOP_SPAWN_PDEATHSIG) {
@@ -81,7 +82,7 @@ static void exec_child(const char *file, char *const argv[], const int *fds, int
             if (src[i] < 0) { close(i); continue; }
             if (dup2(src[i], i) < 0) { err = errno; goto fail; }
             int fl = fcntl(i, F_GETFL);
-            if (fl >= 0) fcntl(i, F_SETFL, fl & ~O_NONBLOCK);
+            if (fl >= 0) fcntl(i, F_SETFL, (nonblock_mask & (1 << i)) ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK));
         }
         /* close everything from nfds except report_fd */
         for (int fd = nfds; fd < report_fd; fd++) close(fd);
@@ -124,9 +125,9 @@ int unitop_spawn(const char *file, char *const argv[], int in_fd, int out_fd, in
                 write_all(pfd[1], &neg, sizeof neg);
                 _exit(0);
             }
-            exec_child(file, argv, fds, nfds, flags & ~UNITOP_SPAWN_PDEATHSIG, getppid(), pfd[1]);
+            exec_child(file, argv, fds, nfds, 0, flags & ~UNITOP_SPAWN_PDEATHSIG, getppid(), pfd[1]);
         }
-        exec_child(file, argv, fds, nfds, flags, parent, pfd[1]);
+        exec_child(file, argv, fds, nfds, 0, flags, parent, pfd[1]);
     }
     close(pfd[1]);
     int result = 0;
@@ -176,7 +177,7 @@ static void format_pid(char buf[16], pid_t pid) {
 /* In the detached process: start the child, then become the supervisor. Never returns. */
 static void run_supervised(const char *sup_file, char *const sup_argv[], const int *sup_fds, int sup_nfds,
                            int pid_arg, const char *child_file, char *const child_argv[],
-                           const int *child_fds, int child_nfds, int report_fd) {
+                           const int *child_fds, int child_nfds, int child_nonblock_mask, int report_fd) {
     char *argv[UNITOP_SPAWN_MAX_ARGS + 1];
     char pid_text[16];
     int argc = 0;
@@ -195,7 +196,7 @@ static void run_supervised(const char *sup_file, char *const sup_argv[], const i
     if (child < 0) { send_msg(report_fd, MSG_CHILD_FAILED, errno); _exit(127); }
     if (child == 0) {
         close(cpfd[0]);
-        exec_child(child_file, child_argv, child_fds, child_nfds, UNITOP_SPAWN_PDEATHSIG, self, cpfd[1]);
+        exec_child(child_file, child_argv, child_fds, child_nfds, child_nonblock_mask, UNITOP_SPAWN_PDEATHSIG, self, cpfd[1]);
     }
     close(cpfd[1]);
     int e = 0;
@@ -214,12 +215,12 @@ static void run_supervised(const char *sup_file, char *const sup_argv[], const i
      * it with the errno that may follow (end of file right after it: the exec worked). */
     int kind = MSG_SUPERVISOR_FAILED;
     write_all(report_fd, &kind, sizeof kind);
-    exec_child(sup_file, argv, sup_fds, sup_nfds, 0, 0, report_fd);
+    exec_child(sup_file, argv, sup_fds, sup_nfds, 0, 0, 0, report_fd);
 }
 
 int unitop_spawn_supervised(const char *sup_file, char *const sup_argv[], const int *sup_fds, int sup_nfds,
                             int pid_arg, const char *child_file, char *const child_argv[],
-                            const int *child_fds, int child_nfds,
+                            const int *child_fds, int child_nfds, int child_nonblock_mask,
                             pid_t *sup_pid_out, pid_t *child_pid_out, int *failed_out) {
     *failed_out = 0;
     if (sup_nfds < 3 || sup_nfds > UNITOP_SPAWN_MAX_FDS || child_nfds < 3 || child_nfds > UNITOP_SPAWN_MAX_FDS)
@@ -238,7 +239,7 @@ int unitop_spawn_supervised(const char *sup_file, char *const sup_argv[], const 
         /* Every message comes from this process, in order. */
         send_msg(pfd[1], MSG_SUPERVISOR_PID, (int)getpid());
         run_supervised(sup_file, sup_argv, sup_fds, sup_nfds, pid_arg, child_file, child_argv,
-                       child_fds, child_nfds, pfd[1]);
+                       child_fds, child_nfds, child_nonblock_mask, pfd[1]);
     }
     close(pfd[1]);
     int st;
@@ -367,4 +368,11 @@ int unitop_pidfd_open(pid_t pid) {
 
 int unitop_pipe(int fds[2]) {
     return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
+}
+
+int unitop_serial_pipe(int fds[2]) {
+    if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
+    /* Best effort: capped by /proc/sys/fs/pipe-max-size (1 MiB by default). */
+    (void)fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);
+    return 0;
 }

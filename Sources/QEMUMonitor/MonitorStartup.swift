@@ -15,20 +15,23 @@ struct Startup {
     let qemuPid: Int32
     let serialFd: Int32
     let qmpFd: Int32
+    let guestInputFd: Int32
     let signalFd: Int32
     var qemuReaped = false
     var exitStatus: Int32?
     /// Set by ``launch(files:record:log:)``, for QEMU's error output.
     var files: InstanceFiles?
 
-    init(qemuPid: Int32, serialFd: Int32, qmpFd: Int32, signalFd: Int32) {
-        self.qemuPid = qemuPid; self.serialFd = serialFd; self.qmpFd = qmpFd; self.signalFd = signalFd
+    init(qemuPid: Int32, serialFd: Int32, qmpFd: Int32, guestInputFd: Int32, signalFd: Int32) {
+        self.qemuPid = qemuPid; self.serialFd = serialFd; self.qmpFd = qmpFd; self.guestInputFd = guestInputFd
+        self.signalFd = signalFd
     }
 
     mutating func launch(files: InstanceFiles, record: InstanceRecord, log: MonitorLog) throws -> Supervisor {
         self.files = files
         FileIO.setNonBlocking(serialFd)
         FileIO.setNonBlocking(qmpFd)
+        FileIO.setNonBlocking(guestInputFd)
         if let me = PidRecord.current(pid: getpid()) {
             try? FileIO.writeAtomically(files.monitorPid, Array(me.text.utf8))
         }
@@ -43,7 +46,8 @@ struct Startup {
                                            maxBytes: record.consoleLogMaxBytes)
         let qmp = PeerConnection(fd: qmpFd, maxLineBytes: MonitorLimits.qmpMessageBytes, outputLimit: 1 << 20)
         let sup = Supervisor(files: files, record: record, log: log,
-                             launch: LaunchedQEMU(pid: qemuPid, signalFd: signalFd, serialFd: serialFd, qmp: qmp),
+                             launch: LaunchedQEMU(pid: qemuPid, signalFd: signalFd, serialFd: serialFd,
+                                                  guestInputFd: guestInputFd, qmp: qmp),
                              controlListener: ctl, consoleListener: con, console: console,
                              status: StatusRecord(state: .starting, qemuPid: qemuPid), bootClockStart: .now)
         sup.writeStatus()

@@ -10,6 +10,7 @@ struct LaunchedQEMU {
     var pid: Int32
     var signalFd: Int32
     var serialFd: Int32
+    var guestInputFd: Int32
     var qmp: PeerConnection
 }
 
@@ -33,14 +34,14 @@ public enum QEMUMonitorProcess {
         let signalFd = unitop_signalfd_open()
         guard arguments.count == 3, let dir = arguments.first, dir.hasPrefix("/"),
               arguments[1] == MonitorHandoff.qemuPidOption, let qemuPid = Int32(arguments[2]), qemuPid > 0,
-              fcntl(MonitorHandoff.serialFd, F_GETFD) >= 0, fcntl(MonitorHandoff.qmpFd, F_GETFD) >= 0 else {
+              [MonitorHandoff.serialFd, MonitorHandoff.qmpFd, MonitorHandoff.guestInputFd].allSatisfy({ fcntl($0, F_GETFD) >= 0 }) else {
             FileIO.writeAll(2, Array("usage: unitop-monitor INSTANCE_DIR --qemu-pid PID (started by unitop; not for manual use)\n".utf8))
             return 2
         }
         let report = Reporter(fd: reportFd)
         // QEMU already runs: from here on, a failure must not leave it behind.
         var startup = Startup(qemuPid: qemuPid, serialFd: MonitorHandoff.serialFd, qmpFd: MonitorHandoff.qmpFd,
-                              signalFd: signalFd)
+                              guestInputFd: MonitorHandoff.guestInputFd, signalFd: signalFd)
         guard signalFd >= 0 else { startup.killQEMU(); report.fail("cannot create signalfd"); return 1 }
         guard let record = FileIO.readJSON(InstanceRecord.self, dir + "/spec.json") else {
             startup.killQEMU()

@@ -13,7 +13,10 @@ final class Supervisor {
     let log: MonitorLog
     let qemuPid: Int32
     let signalFd: Int32
+    /// QEMU's serial output (the read end of its stdout pipe).
     let serialFd: Int32
+    /// QEMU's serial input (the write end of its stdin pipe).
+    let guestInputFd: Int32
     let qmp: PeerConnection
     let controlListener: Int32
     let consoleListener: Int32
@@ -35,8 +38,10 @@ final class Supervisor {
     var serialHoldUntil: ContinuousClock.Instant?
     /// Reused for every serial read.
     var serialBuffer = [UInt8](repeating: 0, count: Supervisor.serialReadBytes)
-    /// QEMU closed its end of the serial socket (it is exiting).
+    /// QEMU closed its serial output (it is exiting).
     var serialClosed = false
+    /// QEMU's serial input cannot be written any more (it exited).
+    var guestInputClosed = false
     /// Until when one guest-initiated reset is expected (the firmware's, after a restart).
     var firmwareResetGrace: ContinuousClock.Instant?
 
@@ -56,6 +61,7 @@ final class Supervisor {
          status: StatusRecord, bootClockStart: ContinuousClock.Instant) {
         self.files = files; self.record = record; self.log = log
         self.qemuPid = launch.pid; self.signalFd = launch.signalFd; self.serialFd = launch.serialFd
+        self.guestInputFd = launch.guestInputFd
         self.qmp = launch.qmp
         self.controlListener = controlListener; self.consoleListener = consoleListener
         self.console = console; self.status = status; self.bootClockStart = bootClockStart
@@ -69,10 +75,9 @@ final class Supervisor {
             var fds: [pollfd] = []
             func add(_ fd: Int32, _ events: Int32) { fds.append(pollfd(fd: fd, events: Int16(events), revents: 0)) }
             add(signalFd, POLLIN)
-            // While holding, the serial port is only watched for guest input room.
-            let holding = serialHoldUntil != nil
-            let serialEvents = (holding ? 0 : POLLIN) | (guestInput.isEmpty ? 0 : POLLOUT)
-            add(serialClosed || serialEvents == 0 ? -1 : serialFd, serialEvents)
+            // Not watched while output is left to accumulate (see serialCoalesceInterval).
+            add(serialClosed || serialHoldUntil != nil ? -1 : serialFd, POLLIN)
+            add(guestInputClosed || guestInput.isEmpty ? -1 : guestInputFd, POLLOUT)
             add(qmp.closed ? -1 : qmp.fd, POLLIN | (qmp.wantsWrite ? POLLOUT : 0))
             add(controlListener, POLLIN)
             add(consoleListener, POLLIN)
@@ -88,9 +93,10 @@ final class Supervisor {
             if fds[0].revents != 0 { handleSignals() }
             if finished { break }
             serviceSerial(fds[1].revents)
-            if fds[2].revents != 0 { handleQMPReadiness(fds[2].revents) }
-            if fds[3].revents != 0 { acceptControl() }
-            if fds[4].revents != 0 { acceptConsole() }
+            if fds[2].revents != 0 { writeGuestInput() }
+            if fds[3].revents != 0 { handleQMPReadiness(fds[3].revents) }
+            if fds[4].revents != 0 { acceptControl() }
+            if fds[5].revents != 0 { acceptConsole() }
             var i = fixed
             for c in controls {
                 if fds[i].revents != 0 { serviceControl(c, fds[i].revents) }

@@ -8,12 +8,16 @@ import Glibc
 /// The serial console: guest output to `console.log` and the viewers, viewer input to the guest,
 /// and the boot time (launch to first byte).
 ///
-/// Reads are coalesced. QEMU writes the UART to the socket pair one byte at a time; reading each
-/// wake-up would cost one read, one log append and one send per viewer for every few bytes. So
-/// the first bytes after a quiet spell are read at once (an echo is not delayed), and then the
-/// port is left alone for ``serialCoalesceInterval``: whatever the guest writes meanwhile waits
-/// in the socket pair's buffer (1 MiB, seconds of UART output) and is read in one go. Bytes are
-/// only ever read in order from one stream, so none is lost or reordered.
+/// QEMU's serial output is a pipe (its stdout), not a socket: QEMU writes the UART one byte per
+/// `write`, and a Unix socket keeps every write as its own buffer (about 1 KiB of accounting
+/// each), so a socket "full" after ~1,000 bytes stalled the guest and cost the reader one buffer
+/// per byte; a pipe packs the bytes into its pages (1 MiB of them here).
+///
+/// Reads are coalesced: reading at every wake-up would cost one read, one log append and one
+/// send per viewer for every few bytes. So the first bytes after a quiet spell are read at once
+/// (an echo is not delayed), and then the pipe is left alone for ``serialCoalesceInterval``:
+/// whatever the guest writes meanwhile waits in the pipe (seconds of UART output) and is read in
+/// one go. Bytes are only ever read in order from one stream, so none is lost or reordered.
 extension Supervisor {
     /// How long serial output may accumulate after a read before the next read.
     static let serialCoalesceInterval: Duration = .milliseconds(5)
@@ -22,9 +26,8 @@ extension Supervisor {
     /// Most bytes read in one round (other descriptors get their turn after).
     static let serialRoundBytes = 4 << 20
 
-    /// Handles the serial socket's poll result, and the end of a hold.
+    /// Handles the serial output's poll result, and the end of a hold.
     func serviceSerial(_ revents: Int16) {
-        if revents & Int16(POLLOUT) != 0 { writeGuestInput() }
         guard !serialClosed else { return }
         let holdOver = serialHoldUntil.map { $0 <= .now } ?? false
         guard holdOver || revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 else { return }
@@ -71,13 +74,15 @@ extension Supervisor {
     }
 
     func consoleOutput(_ bytes: [UInt8]) {
-        if awaitingFirstByte {
+        let first = awaitingFirstByte
+        if first {
             awaitingFirstByte = false
             firstByteAt = .now
-            recordBootTime()
         }
         console.append(bytes)
         for c in consoleClients { c.send(bytes) }
+        // After the bytes are out: the status file costs more than the append.
+        if first { recordBootTime() }
     }
 
     /// Sets `bootMillis` from the boot clock and the first byte, when both are known.
@@ -110,9 +115,17 @@ extension Supervisor {
         writeStatus()
     }
 
+    /// Writes as much pending keyboard input as QEMU's stdin pipe takes.
     func writeGuestInput() {
-        let n = guestInput.withUnsafeBytes { write(serialFd, $0.baseAddress, $0.count) }
-        if n > 0 { guestInput.removeFirst(n) }
+        guard !guestInputClosed, !guestInput.isEmpty else { return }
+        let n = guestInput.withUnsafeBytes { write(guestInputFd, $0.baseAddress, $0.count) }
+        if n > 0 {
+            guestInput.removeFirst(n)
+        } else if n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
+            // QEMU is gone (EPIPE): the input has nowhere to go.
+            guestInputClosed = true
+            guestInput.removeAll()
+        }
     }
 
     func acceptConsole() {

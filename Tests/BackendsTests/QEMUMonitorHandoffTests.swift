@@ -31,8 +31,12 @@ struct QEMUMonitorHandoffTests {
             #expect(arrived, "\(name) (\(machine)): no banner")
             let head = FileIO.readSmall(log, limit: banner.count) ?? []
             #expect(head == banner, "\(name) (\(machine)): console.log starts with \(String(decoding: head, as: UTF8.self).debugDescription)")
-            // The boot time is recorded before the first byte is logged.
-            let boot = try await b.instance(named: name).bootMillis
+            // The boot time is recorded right after the first byte is logged.
+            var boot: Double?
+            _ = await Wait.until(timeout: 10, interval: 0.01) { () async -> Bool in
+                boot = try? await b.instance(named: name).bootMillis
+                return boot != nil
+            }
             #expect(boot.map { $0 >= 0 && $0 < 60_000 } == true, "\(name): bootMillis \(String(describing: boot))")
             try await b.kill(name)
             try await b.remove(name, force: true)

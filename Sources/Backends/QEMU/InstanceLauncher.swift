@@ -77,7 +77,8 @@ struct InstanceLauncher: Sendable {
             return fds
         }
         let report = try pair(unitop_pipe, "pipe")
-        let serial = try pair(unitop_socketpair, "socket pair")
+        let output = try pair(unitop_serial_pipe, "pipe")  // QEMU's stdout -> the monitor
+        let input = try pair(unitop_pipe, "pipe")  // the monitor -> QEMU's stdin
         let qmp = try pair(unitop_socketpair, "socket pair")
         // Queued before QEMU exists: it negotiates and leaves -S as soon as its main loop runs.
         guard FileIO.writeAll(qmp[0], MonitorHandoff.prelude) else { throw UnitopError.failed("cannot write to a socket pair") }
@@ -89,8 +90,12 @@ struct InstanceLauncher: Sendable {
         if logFd >= 0 { opened.append(logFd) }
 
         let monitorArgv = [monitor, files.directory, MonitorHandoff.qemuPidOption, "0"]
-        let monitorFds: [Int32] = [-1, logFd, logFd, report[1], serial[0], qmp[0]]
-        let qemuFds: [Int32] = [serial[1], serial[1], errFd, qmp[1]]
+        // Descriptor numbers as MonitorHandoff documents them.
+        let monitorFds: [Int32] = [-1, logFd, logFd, report[1], output[0], qmp[0], input[1]]
+        let qemuFds: [Int32] = [input[0], output[1], errFd, qmp[1]]
+        // QEMU's stdout is non-blocking, as QEMU makes its stdin: a full pipe then holds the
+        // guest's UART back instead of blocking QEMU (and its QMP) in write().
+        let qemuNonBlocking: Int32 = 1 << 1
         var margs: [UnsafeMutablePointer<CChar>?] = monitorArgv.map { strdup($0) } + [nil]
         var qargs: [UnsafeMutablePointer<CChar>?] = qemuArgv.map { strdup($0) } + [nil]
         defer { for p in margs + qargs { free(p) } }
@@ -98,7 +103,7 @@ struct InstanceLauncher: Sendable {
         let rc = monitorFds.withUnsafeBufferPointer { mf in
             qemuFds.withUnsafeBufferPointer { qf in
                 unitop_spawn_supervised(monitor, &margs, mf.baseAddress, Int32(mf.count), Int32(monitorArgv.count - 1),
-                                        qemuArgv[0], &qargs, qf.baseAddress, Int32(qf.count),
+                                        qemuArgv[0], &qargs, qf.baseAddress, Int32(qf.count), qemuNonBlocking,
                                         &monitorPid, &qemuPid, &failed)
             }
         }
