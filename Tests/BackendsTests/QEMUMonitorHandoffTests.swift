@@ -63,6 +63,37 @@ struct QEMUMonitorHandoffTests {
         #expect(seen.elementsEqual(log.suffix(seen.count)), "the viewer's bytes are not the end of console.log")
     }
 
+    /// A monitor that stops reading (SIGSTOP) until QEMU's serial pipe is full makes the guest's
+    /// UART wait, not drop: once it reads again the flood completes byte for byte.
+    @Test func stalledMonitorBacksThePipeUpWithoutLoss() async throws {
+        let env = try QEMUTestEnvironment()
+        defer { env.cleanUp() }
+        let b = env.backend
+        let count = 2_500_000
+        let files = env.files("stall")
+        _ = try await b.start(try env.spec("flood", name: "stall", append: "bytes=\(count)"))
+        let pidText = String(decoding: FileIO.readSmall(files.monitorPid, limit: 128) ?? [], as: UTF8.self)
+        let monitor = try #require(PidRecord.parse(pidText)).pid
+        #expect(await Wait.until(timeout: 60, interval: 0.01) { () async -> Bool in
+            (try? FileManager.default.attributesOfItem(atPath: files.consoleLog)[.size] as? Int) ?? 0 > 50_000
+        })
+        #expect(kill(monitor, SIGSTOP) == 0)
+        // Another read end of the same pipe, only to see how full it is (never read from).
+        let probe = open("/proc/\(monitor)/fd/\(MonitorHandoff.serialFd)", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let capacity = probe >= 0 ? fcntl(probe, 1032 /* F_GETPIPE_SZ */) : -1
+        let filled = await Wait.until(timeout: 60, interval: 0.02) { () async -> Bool in
+            var queued: Int32 = 0
+            return probe >= 0 && ioctl(probe, UInt(FIONREAD), &queued) == 0 && queued >= capacity - 4096
+        }
+        if probe >= 0 { close(probe) }
+        #expect(kill(monitor, SIGCONT) == 0)
+        #expect(probe >= 0 && capacity > 0 && filled, "pipe never filled (capacity \(capacity))")
+        let done = try await QEMUTest.waitForState(b, "stall", [.exited, .crashed, .stopped], timeout: 180)
+        #expect(done.state == .exited, "\(done.exitReason ?? "")")
+        let log = try #require(FileIO.readSmall(files.consoleLog, limit: 1 << 24))
+        #expect(try QEMUConsoleTests.verifyFlood(log, count: count))
+    }
+
     /// A QEMU binary that cannot be run fails the start with the reason, leaving nothing behind.
     @Test func missingQEMUBinaryFailsCleanly() async throws {
         var config = Config()
