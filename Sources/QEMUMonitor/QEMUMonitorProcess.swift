@@ -10,50 +10,54 @@ struct LaunchedQEMU {
     var pid: Int32
     var signalFd: Int32
     var serialFd: Int32
+    var guestInputFd: Int32
     var qmp: PeerConnection
 }
 
 /// Entry point of the `unitop-monitor` process.
 ///
-/// Usage: `unitop-monitor INSTANCE_DIR`. The instance directory holds `spec.json` written by
-/// the backend. If descriptor 3 is open, one JSON line (a ``ControlReply``) is written to it
-/// once QEMU runs (`ok: true`) or failed to start (`error:` QEMU's own message), then it is closed.
+/// Usage: `unitop-monitor INSTANCE_DIR --qemu-pid PID`, started by the QEMU backend together
+/// with QEMU (its child), with the descriptors of ``MonitorHandoff``. The instance directory
+/// holds `spec.json` written by the backend. If descriptor 3 is open, one JSON line (a
+/// ``ControlReply``) is written to it once QEMU runs (`ok: true`) or failed to start (`error:`
+/// QEMU's own message), then it is closed.
 public enum QEMUMonitorProcess {
-    /// How long QEMU may take to open its QMP socket and greet.
+    /// How long QEMU may take to greet and answer on QMP.
     static let startupTimeoutSeconds = 60.0
 
     /// Runs the supervisor; returns the process exit status.
     public static func run(arguments: [String]) -> Int32 {
         // Look at descriptor 3 before opening anything that could take its number.
-        let reportFd: Int32 = fcntl(3, F_GETFD) >= 0 ? 3 : -1
-        // Everything the monitor and QEMU create is private (QEMU creates the QMP socket itself).
+        let reportFd: Int32 = fcntl(MonitorHandoff.reportFd, F_GETFD) >= 0 ? MonitorHandoff.reportFd : -1
+        // Everything the monitor creates is private.
         umask(0o077)
         let signalFd = unitop_signalfd_open()
-        guard arguments.count == 1, let dir = arguments.first, dir.hasPrefix("/") else {
-            FileIO.writeAll(2, Array("usage: unitop-monitor INSTANCE_DIR (started by unitop; not for manual use)\n".utf8))
+        guard arguments.count == 3, let dir = arguments.first, dir.hasPrefix("/"),
+              arguments[1] == MonitorHandoff.qemuPidOption, let qemuPid = Int32(arguments[2]), qemuPid > 0,
+              [MonitorHandoff.serialFd, MonitorHandoff.qmpFd, MonitorHandoff.guestInputFd].allSatisfy({ fcntl($0, F_GETFD) >= 0 }) else {
+            FileIO.writeAll(2, Array("usage: unitop-monitor INSTANCE_DIR --qemu-pid PID (started by unitop; not for manual use)\n".utf8))
             return 2
         }
         let report = Reporter(fd: reportFd)
-        guard signalFd >= 0 else { report.fail("cannot create signalfd"); return 1 }
+        // QEMU already runs: from here on, a failure must not leave it behind.
+        var startup = Startup(qemuPid: qemuPid, serialFd: MonitorHandoff.serialFd, qmpFd: MonitorHandoff.qmpFd,
+                              guestInputFd: MonitorHandoff.guestInputFd, signalFd: signalFd)
+        guard signalFd >= 0 else { startup.killQEMU(); report.fail("cannot create signalfd"); return 1 }
         guard let record = FileIO.readJSON(InstanceRecord.self, dir + "/spec.json") else {
+            startup.killQEMU()
             report.fail("cannot read \(dir)/spec.json")
             return 1
         }
         let files = InstanceFiles(name: record.spec.name, directory: dir, runtimeDirectory: record.runtimeDirectory)
         let log = MonitorLog(path: files.monitorLog)
-        log.write("monitor \(getpid()) starting \(record.argv.joined(separator: " "))")
-        if let me = PidRecord.current(pid: getpid()) {
-            try? FileIO.writeAtomically(files.monitorPid, Array(me.text.utf8))
-        }
-        var startup = Startup(files: files, record: record, log: log, signalFd: signalFd)
         do {
-            let sup = try startup.launch()
+            let sup = try startup.launch(files: files, record: record, log: log)
             report.succeed()
             sup.run()
             log.write("monitor exiting")
             return 0
         } catch {
-            let message = startup.cleanUpAfterFailure(error)
+            let message = startup.cleanUpAfterFailure(error, files: files)
             log.write("launch failed: \(message)")
             report.fail(message)
             return 1

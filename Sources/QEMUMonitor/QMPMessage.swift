@@ -28,6 +28,7 @@ public indirect enum QMPValue: Sendable, Equatable {
 
     public var string: String? { if case .string(let s) = self { return s }; return nil }
     public var bool: Bool? { if case .bool(let b) = self { return b }; return nil }
+    public var number: Double? { if case .number(let n) = self { return n }; return nil }
 
 }
 
@@ -76,6 +77,14 @@ extension QMPMessage {
                           description: e["desc"]?.string ?? "unknown QMP error")
         }
         throw .unknownShape
+    }
+
+    /// The `timestamp` of an event line (QEMU's wall clock when it emitted the event), in
+    /// seconds since 1970; nil when the line has none.
+    public static func timestamp(_ line: [UInt8]) -> Double? {
+        guard let obj = try? JSONDecoder().decode(QMPValue.self, from: Data(line)),
+              let ts = obj["timestamp"], let s = ts["seconds"]?.number, let us = ts["microseconds"]?.number else { return nil }
+        return s + us / 1_000_000
     }
 
     /// Encodes a command line to send (`{"execute":...,"arguments":...,"id":N}\n`).

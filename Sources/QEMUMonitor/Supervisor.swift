@@ -13,7 +13,10 @@ final class Supervisor {
     let log: MonitorLog
     let qemuPid: Int32
     let signalFd: Int32
+    /// QEMU's serial output (the read end of its stdout pipe).
     let serialFd: Int32
+    /// QEMU's serial input (the write end of its stdin pipe).
+    let guestInputFd: Int32
     let qmp: PeerConnection
     let controlListener: Int32
     let consoleListener: Int32
@@ -27,8 +30,18 @@ final class Supervisor {
     /// When the guest was last started (cont) or reset, for the boot time.
     var bootClockStart: ContinuousClock.Instant
     var awaitingFirstByte = true
-    /// QEMU closed its end of the serial socket (it is exiting).
+    /// When the first console byte since the boot clock started was read.
+    var firstByteAt: ContinuousClock.Instant?
+    /// The first RESUME (the launch's `cont`) has set the boot clock.
+    var resumedOnce = false
+    /// While set, serial output is left to accumulate until then (see ``serialCoalesceInterval``).
+    var serialHoldUntil: ContinuousClock.Instant?
+    /// Reused for every serial read.
+    var serialBuffer = [UInt8](repeating: 0, count: Supervisor.serialReadBytes)
+    /// QEMU closed its serial output (it is exiting).
     var serialClosed = false
+    /// QEMU's serial input cannot be written any more (it exited).
+    var guestInputClosed = false
     /// Until when one guest-initiated reset is expected (the firmware's, after a restart).
     var firmwareResetGrace: ContinuousClock.Instant?
 
@@ -48,6 +61,7 @@ final class Supervisor {
          status: StatusRecord, bootClockStart: ContinuousClock.Instant) {
         self.files = files; self.record = record; self.log = log
         self.qemuPid = launch.pid; self.signalFd = launch.signalFd; self.serialFd = launch.serialFd
+        self.guestInputFd = launch.guestInputFd
         self.qmp = launch.qmp
         self.controlListener = controlListener; self.consoleListener = consoleListener
         self.console = console; self.status = status; self.bootClockStart = bootClockStart
@@ -61,7 +75,9 @@ final class Supervisor {
             var fds: [pollfd] = []
             func add(_ fd: Int32, _ events: Int32) { fds.append(pollfd(fd: fd, events: Int16(events), revents: 0)) }
             add(signalFd, POLLIN)
-            add(serialClosed ? -1 : serialFd, POLLIN | (guestInput.isEmpty ? 0 : POLLOUT))
+            // Not watched while output is left to accumulate (see serialCoalesceInterval).
+            add(serialClosed || serialHoldUntil != nil ? -1 : serialFd, POLLIN)
+            add(guestInputClosed || guestInput.isEmpty ? -1 : guestInputFd, POLLOUT)
             add(qmp.closed ? -1 : qmp.fd, POLLIN | (qmp.wantsWrite ? POLLOUT : 0))
             add(controlListener, POLLIN)
             add(consoleListener, POLLIN)
@@ -70,17 +86,17 @@ final class Supervisor {
             for c in controls { add(c.fd, POLLIN | (c.wantsWrite ? POLLOUT : 0)) }
             for c in consoles { add(c.fd, POLLIN | (c.wantsWrite ? POLLOUT : 0)) }
 
-            let timeout = stop.millisecondsUntilDeadline()
+            let timeout = Self.earlier(stop.millisecondsUntilDeadline(), serialHoldMilliseconds())
             let n = poll(&fds, nfds_t(fds.count), timeout)
             if n < 0 && errno != EINTR { log.write("poll failed: \(String(cString: strerror(errno)))"); break }
 
             if fds[0].revents != 0 { handleSignals() }
             if finished { break }
-            if fds[1].revents & Int16(POLLOUT) != 0 { writeGuestInput() }
-            if fds[1].revents & Int16(POLLIN | POLLHUP) != 0 { readSerial() }
-            if fds[2].revents != 0 { handleQMPReadiness(fds[2].revents) }
-            if fds[3].revents != 0 { acceptControl() }
-            if fds[4].revents != 0 { acceptConsole() }
+            serviceSerial(fds[1].revents)
+            if fds[2].revents != 0 { writeGuestInput() }
+            if fds[3].revents != 0 { handleQMPReadiness(fds[3].revents) }
+            if fds[4].revents != 0 { acceptControl() }
+            if fds[5].revents != 0 { acceptConsole() }
             var i = fixed
             for c in controls {
                 if fds[i].revents != 0 { serviceControl(c, fds[i].revents) }
@@ -93,61 +109,6 @@ final class Supervisor {
             controlClients.removeAll { c in if c.closed { c.close(); return true }; return false }
             consoleClients.removeAll { c in if c.closed { c.close(); return true }; return false }
             if stop.deadlinePassed() { escalateStop() }
-        }
-    }
-
-    // MARK: serial console
-
-    func readSerial() {
-        var buf = [UInt8](repeating: 0, count: 65536)
-        let n = buf.withUnsafeMutableBytes { read(serialFd, $0.baseAddress, $0.count) }
-        if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { serialClosed = true }
-        guard n > 0 else { return }
-        consoleOutput(Array(buf[0..<n]))
-    }
-
-    /// Reads whatever the guest left in the socket (after QEMU exited).
-    func drainSerial() {
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(serialFd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return }
-            consoleOutput(Array(buf[0..<n]))
-        }
-    }
-
-    func consoleOutput(_ bytes: [UInt8]) {
-        if awaitingFirstByte {
-            awaitingFirstByte = false
-            let d = ContinuousClock.now - bootClockStart
-            let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-            status.bootMillis = (ms * 1000).rounded() / 1000
-            writeStatus()
-        }
-        console.append(bytes)
-        for c in consoleClients { c.send(bytes) }
-    }
-
-    func writeGuestInput() {
-        let n = guestInput.withUnsafeBytes { write(serialFd, $0.baseAddress, $0.count) }
-        if n > 0 { guestInput.removeFirst(n) }
-    }
-
-    func acceptConsole() {
-        let fd = unitop_accept(consoleListener)
-        guard fd >= 0 else { return }
-        if consoleClients.count >= MonitorLimits.maxClients { _ = close(fd); return }
-        consoleClients.append(PeerConnection(fd: fd, maxLineBytes: 1, outputLimit: MonitorLimits.consoleClientBufferBytes))
-    }
-
-    func serviceConsole(_ c: PeerConnection, _ revents: Int16) {
-        if revents & Int16(POLLOUT) != 0 { c.flush() }
-        if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
-            guard let bytes = c.readAvailable(max: 4096) else { return }
-            let room = MonitorLimits.guestInputBufferBytes - guestInput.count
-            guestInput.append(contentsOf: bytes.prefix(max(0, room)))
-            if !guestInput.isEmpty { writeGuestInput() }
         }
     }
 

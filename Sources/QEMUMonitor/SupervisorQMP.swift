@@ -35,11 +35,18 @@ extension Supervisor {
         for item in qmp.lines.append(bytes) {
             switch item {
             case .oversized(let n): log.write("qmp: dropped an oversized message (\(n) bytes)")
-            case .line(let line):
-                guard !line.isEmpty else { continue }
-                do { dispatch(try QMPMessage.decode(line)) } catch { log.write("qmp: undecodable message (\(error))") }
+            case .line(let line): handleQMPLine(line)
             }
         }
+    }
+
+    /// Decodes and dispatches one QMP line.
+    func handleQMPLine(_ line: [UInt8]) {
+        guard !line.isEmpty else { return }
+        let message: QMPMessage
+        do { message = try QMPMessage.decode(line) } catch { log.write("qmp: undecodable message (\(error))"); return }
+        if case .event(name: "RESUME", data: _) = message { noteResume(line) }
+        dispatch(message)
     }
 
     func failPendingCommands() {
@@ -93,10 +100,7 @@ extension Supervisor {
             } else if reason == "host-qmp-system-reset" {
                 firmwareResetGrace = .now + .seconds(10)
                 // A restart: measure the boot again.
-                awaitingFirstByte = true
-                bootClockStart = .now
-                status.bootMillis = nil
-                writeStatus()
+                restartBootClock()
             }
         case "POWERDOWN":
             if status.state != .stopping { setState(.stopping, detail: "ACPI powerdown requested") }

@@ -6,8 +6,8 @@ import QEMUMonitor
 import Glibc
 #endif
 
-/// Creates an instance directory and starts its `unitop-monitor`, waiting for the monitor's
-/// report: QEMU running, or QEMU's own error message (then nothing is left behind).
+/// Creates an instance directory and starts QEMU with its `unitop-monitor`, waiting for the
+/// monitor's report: QEMU running, or QEMU's own error message (then nothing is left behind).
 struct InstanceLauncher: Sendable {
     let paths: UnitopPaths
     let config: Config
@@ -49,7 +49,7 @@ struct InstanceLauncher: Sendable {
             }
         }
         do {
-            try spawnMonitor(monitor, files: files)
+            try spawnMonitor(monitor, qemuArgv: argv, files: files)
         } catch {
             removeInstance(files)
             if let e = error as? UnitopError { throw e }
@@ -65,25 +65,59 @@ struct InstanceLauncher: Sendable {
         }
     }
 
-    /// Starts the detached monitor and reads its one-line report.
-    func spawnMonitor(_ monitor: String, files: InstanceFiles) throws {
-        var pipeFds: [Int32] = [-1, -1]
-        guard unitop_pipe(&pipeFds) == 0 else { throw UnitopError.failed("cannot create a pipe") }
+    /// Starts QEMU and its detached monitor in one spawn, QEMU first (see ``MonitorHandoff``),
+    /// then reads the monitor's one-line report.
+    func spawnMonitor(_ monitor: String, qemuArgv: [String], files: InstanceFiles) throws {
+        var opened: [Int32] = []
+        defer { for fd in opened { close(fd) } }
+        func pair(_ make: (UnsafeMutablePointer<Int32>) -> Int32, _ what: String) throws -> [Int32] {
+            var fds: [Int32] = [-1, -1]
+            guard make(&fds) == 0 else { throw UnitopError.failed("cannot create a \(what)") }
+            opened += fds
+            return fds
+        }
+        let report = try pair(unitop_pipe, "pipe")
+        let output = try pair(unitop_serial_pipe, "pipe")  // QEMU's stdout -> the monitor
+        let input = try pair(unitop_pipe, "pipe")  // the monitor -> QEMU's stdin
+        let qmp = try pair(unitop_socketpair, "socket pair")
+        // Queued before QEMU exists: it negotiates and leaves -S as soon as its main loop runs.
+        guard FileIO.writeAll(qmp[0], MonitorHandoff.prelude) else { throw UnitopError.failed("cannot write to a socket pair") }
+        unlink(files.qmpSocket)
+        let errFd = open(files.qemuStderr, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+        guard errFd >= 0 else { throw UnitopError.io(path: files.qemuStderr, message: String(cString: strerror(errno))) }
+        opened.append(errFd)
         let logFd = open(files.monitorLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        var cargs: [UnsafeMutablePointer<CChar>?] = [strdup(monitor), strdup(files.directory), nil]
-        defer { for p in cargs { free(p) } }
-        var pid: pid_t = 0
-        let rc = unitop_spawn(monitor, &cargs, -1, logFd, logFd, pipeFds[1], Int32(UNITOP_SPAWN_DETACH), &pid)
-        close(pipeFds[1])
-        if logFd >= 0 { close(logFd) }
-        defer { close(pipeFds[0]) }
+        if logFd >= 0 { opened.append(logFd) }
+
+        let monitorArgv = [monitor, files.directory, MonitorHandoff.qemuPidOption, "0"]
+        // Descriptor numbers as MonitorHandoff documents them.
+        let monitorFds: [Int32] = [-1, logFd, logFd, report[1], output[0], qmp[0], input[1]]
+        let qemuFds: [Int32] = [input[0], output[1], errFd, qmp[1]]
+        // QEMU's stdout is non-blocking, as QEMU makes its stdin: a full pipe then holds the
+        // guest's UART back instead of blocking QEMU (and its QMP) in write().
+        let qemuNonBlocking: Int32 = 1 << 1
+        var margs: [UnsafeMutablePointer<CChar>?] = monitorArgv.map { strdup($0) } + [nil]
+        var qargs: [UnsafeMutablePointer<CChar>?] = qemuArgv.map { strdup($0) } + [nil]
+        defer { for p in margs + qargs { free(p) } }
+        var monitorPid: pid_t = 0, qemuPid: pid_t = 0, failed: Int32 = 0
+        let rc = monitorFds.withUnsafeBufferPointer { mf in
+            qemuFds.withUnsafeBufferPointer { qf in
+                unitop_spawn_supervised(monitor, &margs, mf.baseAddress, Int32(mf.count), Int32(monitorArgv.count - 1),
+                                        qemuArgv[0], &qargs, qf.baseAddress, Int32(qf.count), qemuNonBlocking,
+                                        &monitorPid, &qemuPid, &failed)
+            }
+        }
+        // Only the report's read end stays open here.
+        for fd in opened where fd != report[0] { close(fd) }
+        opened = [report[0]]
         guard rc == 0 else {
-            throw UnitopError.launchFailed(name: files.name, message: "cannot run \(monitor): \(String(cString: strerror(rc)))")
+            let program = failed == 1 ? qemuArgv[0] : monitor
+            throw UnitopError.launchFailed(name: files.name, message: "cannot run \(program): \(String(cString: strerror(rc)))")
         }
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
         while out.count < QEMUBackend.maxReportBytes {
-            let n = buf.withUnsafeMutableBytes { read(pipeFds[0], $0.baseAddress, $0.count) }
+            let n = buf.withUnsafeMutableBytes { read(report[0], $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             out.append(contentsOf: buf[0..<n])

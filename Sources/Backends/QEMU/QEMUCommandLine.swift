@@ -14,8 +14,11 @@ enum QEMUCommandLine {
         a += ["-m", "\(spec.memoryMiB)M", "-smp", "\(spec.cpus)", "-kernel", spec.imagePath]
         a += ["-append", spec.append]
         a += ["-chardev", "stdio,id=ser0,signal=off", "-serial", "chardev:ser0",
-              "-device", "isa-debug-exit,iobase=0x501,iosize=2", "-device", "pvpanic",
-              "-qmp", "unix:" + escapeOption(files.qmpSocket) + ",server=on,wait=off", "-S"]
+              "-device", "isa-debug-exit,iobase=0x501,iosize=2", "-device", "pvpanic"]
+        // The monitor's own QMP connection is a socket pair set up before QEMU starts, with the
+        // `cont` already queued (see MonitorHandoff); the Unix socket is for other QMP clients.
+        a += MonitorHandoff.qemuOptions
+        a += ["-qmp", "unix:" + escapeOption(files.qmpSocket) + ",server=on,wait=off", "-S"]
         return a
     }
 
