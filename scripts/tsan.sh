@@ -19,6 +19,11 @@ mkdir -p .build-tsan
 # process (the test runner and the unitop-monitor processes it starts) go to REPORTS/tsan.PID.
 REPORTS="$PWD/.build-tsan/reports"
 rm -rf "$REPORTS" && mkdir -p "$REPORTS"
+# libvirt is opened with dlopen on first use (Sources/CLibvirt), after TSan has set up its
+# interceptors; TSan's xdrmem_create interceptor then has no real function to call (libtirpc was
+# not loaded at start) and jumps to address 0 inside virConnectOpen. Loading libtirpc (a
+# dependency of libvirt0) from the start gives the interceptor its target.
+if ldconfig -p 2>/dev/null | grep -q 'libtirpc.so.3 '; then export LD_PRELOAD="libtirpc.so.3${LD_PRELOAD:+:$LD_PRELOAD}"; fi
 # Instrumented code runs several times slower: stretch every test deadline (Wait.timeoutScale).
 export UNITOP_TEST_TIMEOUT_SCALE="${UNITOP_TEST_TIMEOUT_SCALE:-4}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0 second_deadlock_stack=1 history_size=4} log_path=$REPORTS/tsan"
