@@ -1,4 +1,5 @@
 import Foundation
+import Models
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,20 +17,8 @@ final class MonitorLog {
 
     func write(_ message: String) {
         guard fd >= 0, written < Self.maxBytes else { return }
-        let line = "\(ISO8601Stamp.now()) \(message)\n"
+        let line = "\(LogTimestamp.now()) \(message)\n"
         written += line.utf8.count
         FileIO.writeAll(fd, Array(line.utf8))
-    }
-}
-
-enum ISO8601Stamp {
-    static func now() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var tmv = tm()
-        var t = ts.tv_sec
-        gmtime_r(&t, &tmv)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tmv.tm_year + 1900, tmv.tm_mon + 1, tmv.tm_mday,
-                      tmv.tm_hour, tmv.tm_min, tmv.tm_sec, Int(ts.tv_nsec / 1_000_000))
     }
 }

@@ -50,7 +50,7 @@ extension Supervisor {
         return min(a, b)
     }
 
-    /// Reads what the guest has written so far (until the socket is empty, at most
+    /// Reads what the guest has written so far (until the pipe is empty, at most
     /// ``serialRoundBytes``) and passes it on; returns the number of bytes read.
     @discardableResult
     func readSerial() -> Int {
@@ -62,13 +62,13 @@ extension Supervisor {
             guard n > 0 else { break }
             consoleOutput(Array(serialBuffer[0..<n]))
             total += n
-            // A short read emptied the socket: no need for a read that says so.
+            // A short read emptied the pipe: no need for a read that says so.
             if n < serialBuffer.count { break }
         }
         return total
     }
 
-    /// Reads whatever the guest left in the socket (after QEMU exited).
+    /// Reads whatever the guest left in the pipe (after QEMU exited).
     func drainSerial() {
         while !serialClosed && readSerial() > 0 {}
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Models
 
 /// A swift-log handler appending one line per message to `$STATE/unitop.log`.
 ///
@@ -26,7 +27,7 @@ struct FileLogHandler: LogHandler {
         var message = event.message.description
         if message.utf8.count > Self.maxMessageBytes { message = String(decoding: Array(message.utf8.prefix(Self.maxMessageBytes)), as: UTF8.self) }
         message = message.replacingOccurrences(of: "\n", with: "\\n")
-        let line = "\(ISO8601DateFormatter().string(from: Date())) \(event.level) \(label):\(meta) \(message)\n"
+        let line = "\(LogTimestamp.now()) \(event.level) \(label):\(meta) \(message)\n"
         var bytes = Array(line.utf8)
         _ = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
     }
