@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "unitop",
             dependencies: [
-                "Models", "Backends", "TUI", "QEMUMonitor",
+                "Models", "Backends", "TUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

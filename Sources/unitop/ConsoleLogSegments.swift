@@ -1,9 +1,8 @@
 import Backends
 import Foundation
-import Models
-import QEMUMonitor
 
-/// The console history of one QEMU-backend instance, read straight from its log files on the
+/// The console history of one instance whose backend keeps it in files (``ConsoleLogFiles``: the
+/// QEMU backend), read straight from its log files on the
 /// calling thread (`unitop logs` without `--follow`): `console.log.1` (the rotated part, when
 /// there is one), then `console.log`.
 ///
@@ -12,15 +11,12 @@ import QEMUMonitor
 /// `console.log` is being read is noticed by a new inode at its path; the old file is then read
 /// to its end and the new one follows, so nothing is lost or doubled.
 struct ConsoleLogSegments {
-    let files: InstanceFiles
+    let files: ConsoleLogPaths
 
-    /// The log files of `name` when `backend` is the QEMU backend and the instance exists;
-    /// nil otherwise (the backend's console stream then serves the history or the error).
+    /// The log files of `name` when `backend` keeps console logs in files and the instance
+    /// exists; nil otherwise (the backend's console stream then serves the history or the error).
     init?(backend: any UnikernelBackend, name: String) {
-        guard let qemu = backend as? QEMUBackend else { return nil }
-        let files = InstanceFiles(name: name, stateDirectory: qemu.paths.stateDirectory,
-                                  runtimeDirectory: qemu.paths.runtimeDirectory)
-        guard access(files.spec, F_OK) == 0 else { return nil }
+        guard let provider = backend as? any ConsoleLogFiles, let files = provider.consoleLogPaths(of: name) else { return nil }
         self.files = files
     }
 
@@ -35,18 +31,18 @@ struct ConsoleLogSegments {
         }
         while true {
             if current.fd < 0 {
-                current = Self.openFile(files.consoleLog)
+                current = Self.openFile(files.current)
                 if current.fd < 0 { return }
             }
             try consume(current.fd)
-            guard let now = Self.inode(atPath: files.consoleLog), now != current.inode else { return }
+            guard let now = Self.inode(atPath: files.current), now != current.inode else { return }
             // Rotated while reading: the old file (now console.log.1) is complete.
             try consume(current.fd)
             close(current.fd)
             let old = current.inode
             current = (-1, 0)
             // Rotated twice since: the file in between is console.log.1 now.
-            let between = Self.openFile(files.consoleLogPrevious)
+            let between = Self.openFile(files.previous)
             if between.fd >= 0 {
                 defer { close(between.fd) }
                 if between.inode != old { try consume(between.fd) }
@@ -57,9 +53,9 @@ struct ConsoleLogSegments {
     /// `console.log` and `console.log.1`, opened with no rotation in between (a few attempts).
     private func openPair() -> (current: (fd: Int32, inode: UInt64), previous: Int32) {
         for attempt in 0..<5 {
-            let current = Self.openFile(files.consoleLog)
-            let previous = Self.openFile(files.consoleLogPrevious).fd
-            let consistent = current.fd < 0 || Self.inode(atPath: files.consoleLog) == current.inode
+            let current = Self.openFile(files.current)
+            let previous = Self.openFile(files.previous).fd
+            let consistent = current.fd < 0 || Self.inode(atPath: files.current) == current.inode
             if consistent || attempt == 4 { return (current, previous) }
             if current.fd >= 0 { close(current.fd) }
             if previous >= 0 { close(previous) }

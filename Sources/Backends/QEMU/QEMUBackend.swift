@@ -203,3 +203,13 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
         }
     }
 }
+
+extension QEMUBackend: ConsoleLogFiles {
+    /// `console.log.1` and `console.log` in the instance's directory, when it has a launch spec.
+    public func consoleLogPaths(of name: String) -> ConsoleLogPaths? {
+        guard (try? InstanceName.validate(name)) != nil else { return nil }
+        let files = reader.files(name)
+        guard access(files.spec, F_OK) == 0 else { return nil }
+        return ConsoleLogPaths(previous: files.consoleLogPrevious, current: files.consoleLog)
+    }
+}
