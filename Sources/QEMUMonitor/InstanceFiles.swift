@@ -159,4 +159,11 @@ public struct ProcStat: Sendable, Equatable {
               let c = String(decoding: rest[0], as: UTF8.self).first else { return nil }
         return ProcStat(state: c, cpuTicks: ut + st, startTime: start)
     }
+
+    /// Resident pages: field 2 of a `/proc/PID/statm` line (nil when it is not a number).
+    public static func residentPages(statm bytes: [UInt8]) -> UInt64? {
+        let fields = bytes.split(omittingEmptySubsequences: true) { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }
+        guard fields.count >= 2 else { return nil }
+        return UInt64(String(decoding: fields[1], as: UTF8.self))
+    }
 }

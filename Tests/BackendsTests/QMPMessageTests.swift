@@ -57,4 +57,10 @@ struct QMPMessageTests {
         #expect(s.cpuTicks == 12)
         #expect(s.startTime == 12345)
     }
+
+    @Test func procStatmGivesResidentPages() {
+        #expect(ProcStat.residentPages(statm: Array("5180 843 612 1 0 197 0\n".utf8)) == 843)
+        #expect(ProcStat.residentPages(statm: Array("5180\n".utf8)) == nil)
+        #expect(ProcStat.residentPages(statm: Array("5180 x 612\n".utf8)) == nil)
+    }
 }

@@ -196,16 +196,10 @@ final class EventCenter: @unchecked Sendable {
         var cpu: UInt64?
         var rss: UInt64?
         var n = statBuffer.withUnsafeMutableBytes { pread(f.stat, $0.baseAddress, $0.count, 0) }
-        if n > 0, let close = statBuffer[0..<n].lastIndex(of: UInt8(ascii: ")")) {
-            var utime: UInt64?
-            Self.scanFields(statBuffer, count: n, from: close + 1, first: 3, last: 15) { field, value in
-                if field == 14 { utime = value }
-                if field == 15, let u = utime, let v = value { cpu = u &+ v }
-            }
-        }
+        if n > 0 { cpu = ProcStat.parse(Array(statBuffer[0..<n]))?.cpuTicks }
         if cpu != nil, f.statm >= 0 {
             n = statBuffer.withUnsafeMutableBytes { pread(f.statm, $0.baseAddress, $0.count, 0) }
-            if n > 0 { Self.scanFields(statBuffer, count: n, from: 0, first: 1, last: 2) { if $0 == 2 { rss = $1 } } }
+            if n > 0 { rss = ProcStat.residentPages(statm: Array(statBuffer[0..<n])) }
         }
         if cpu == nil && keep {
             statFiles[name] = nil
@@ -213,33 +207,5 @@ final class EventCenter: @unchecked Sendable {
         }
         if !keep { f.close() }
         return cpu.map { ($0, rss) }
-    }
-
-    /// Walks the space-separated fields of a `/proc` line from `start`, the first one found being
-    /// field number `first`, through field `last`, calling `body` with each field's number and its
-    /// unsigned decimal value (nil when not a number).
-    static func scanFields(_ b: [UInt8], count: Int, from start: Int, first: Int, last: Int,
-                           _ body: (Int, UInt64?) -> Void) {
-        let n = min(count, b.count)
-        var field = first, value: UInt64 = 0, numeric = true, empty = true
-        var j = max(0, start)
-        while j <= n && field <= last {
-            let c = j < n ? b[j] : UInt8(ascii: " ")
-            if c == UInt8(ascii: " ") || c == UInt8(ascii: "\n") {
-                if !empty {
-                    body(field, numeric ? value : nil)
-                    field += 1
-                }
-                value = 0; numeric = true; empty = true
-            } else {
-                empty = false
-                if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
-                    value = value &* 10 &+ UInt64(c - UInt8(ascii: "0"))
-                } else {
-                    numeric = false
-                }
-            }
-            j += 1
-        }
     }
 }
