@@ -1,4 +1,4 @@
-import Models
+@testable import Models
 import Testing
 
 /// Feeds `input` to a fresh engine in pieces of `sizes` bytes (cycling), finishes, and returns the

@@ -1,4 +1,4 @@
-import Models
+@testable import Models
 
 // Test support for the console engine's differential tests: a digest of everything observable of
 // an engine's result, and a generator of hostile traffic that reaches every limit. Both are
@@ -73,17 +73,8 @@ struct ConsoleDigest {
 /// CR overwrites (styled, multi-byte, longer and shorter than the line), tabs, many style changes
 /// per line, long and unterminated sequences and strings, invalid and split UTF-8.
 enum ConsoleStress {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
+    /// The corpus generator's SplitMix64, so both draw the same frozen sequences.
+    typealias Random = SplitMix
 
     static let pieces: [[UInt8]] = [
         "é", "日本", "🚀", "\u{FFFD}", "\u{85}", "\u{A0}", "x", " ", "ab",
@@ -154,4 +145,9 @@ enum ConsoleStress {
         var random = Random(state: seed)
         return (0..<bytes).map { _ in UInt8(truncatingIfNeeded: random.next()) }
     }
+}
+
+extension SplitMix {
+    /// A number in 0..<n.
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
