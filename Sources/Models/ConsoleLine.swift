@@ -17,6 +17,19 @@ public struct ConsoleStyleRun: Sendable, Hashable {
     }
 }
 
+extension Array where Element == ConsoleStyleRun {
+    /// The style in effect at UTF-8 byte `offset` of a line with these runs (in offset order):
+    /// the last run starting at or before it, plain before the first.
+    func style(atUTF8Offset offset: Int) -> ConsoleStyle {
+        var style = ConsoleStyle.plain
+        for run in self {
+            if run.utf8Offset > offset { break }
+            style = run.style
+        }
+        return style
+    }
+}
+
 /// One piece of a line in one style (see ``ConsoleLine/segments``).
 public struct ConsoleLineSegment: Sendable, Hashable {
     public var text: String
@@ -51,12 +64,7 @@ public struct ConsoleLine: Sendable, Hashable {
 
     /// Style of the byte at `offset`.
     public func style(atUTF8Offset offset: Int) -> ConsoleStyle {
-        var style = ConsoleStyle.plain
-        for run in styleRuns {
-            if run.utf8Offset > offset { break }
-            style = run.style
-        }
-        return style
+        styleRuns.style(atUTF8Offset: offset)
     }
 
     /// The line cut into same-style segments, in order (one plain segment for a plain line;

@@ -194,20 +194,11 @@ struct ConsoleLineBuilder: Sendable {
         return (withBytes { Array($0) }, runs.filter { $0.utf8Offset < count })
     }
 
-    /// The style in effect at byte `offset`.
-    private func style(at offset: Int) -> ConsoleStyle {
-        var style = ConsoleStyle.plain
-        for run in runs {
-            if run.utf8Offset > offset { break }
-            style = run.style
-        }
-        return style
-    }
 
     /// Rebuilds the runs for bytes `replaced` becoming `newLength` bytes in `style`.
     private mutating func restyle(replacing replaced: Range<Int>, newLength: Int, style: ConsoleStyle) {
         settledStyleVersion = nil
-        let after = self.style(at: replaced.upperBound)
+        let after = runs.style(atUTF8Offset: replaced.upperBound)
         let delta = newLength - replaced.count
         var rebuilt: [ConsoleStyleRun] = []
         rebuilt.reserveCapacity(runs.count + 2)
