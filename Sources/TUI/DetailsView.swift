@@ -11,7 +11,7 @@ enum DetailsView {
             ("State", InstancesTableView.stateText(inst, s)), ("Detail", opt(inst.stateDetail)),
             ("PID", opt(inst.pid)), ("Memory", "\(inst.memoryMiB) MiB"), ("CPUs", "\(inst.cpus)"),
             ("Accel", opt(inst.accel)), ("Machine", opt(inst.machine)), ("Append", inst.append.map { $0.isEmpty ? "(none)" : $0 } ?? dash),
-            ("Started", inst.startedAt.map { ImagesTableView.dateFormatter.string(from: $0) } ?? dash),
+            ("Started", inst.startedAt.map(Formatting.date) ?? dash),
             ("Uptime", inst.state.isActive ? inst.startedAt.map { Formatting.duration(s.now.timeIntervalSince($0)) } ?? dash : dash),
             ("Boot", inst.bootMillis.map { Formatting.millis($0) } ?? dash),
             ("Exit code", opt(inst.exitCode)), ("Exit reason", opt(inst.exitReason)),

@@ -78,11 +78,14 @@ public enum Formatting {
         return out
     }
 
-    /// ISO-like local date `2026-11-28 10:54`.
-    public static func date(_ d: Date) -> String {
+    /// ISO-like local date `2026-11-28 10:54` (images' MODIFIED, the details' start time, the
+    /// command line's tables).
+    public static func date(_ d: Date) -> String { dateFormatter.string(from: d) }
+
+    private static let dateFormatter: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f.string(from: d)
-    }
+        return f
+    }()
 }

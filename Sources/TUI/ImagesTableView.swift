@@ -3,13 +3,6 @@ import Models
 
 /// The images table: NAME, FORMAT, ARCH, SIZE, MODIFIED, BOOTABLE (or why not).
 enum ImagesTableView {
-    static let dateFormatter: DateFormatter = {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f
-    }()
-
     static func draw(_ grid: inout Grid, _ s: AppState, _ layout: Layout) {
         let t = s.theme
         let y0 = layout.tableY
@@ -44,7 +37,7 @@ enum ImagesTableView {
             cx += grid.put(img.name.truncated(to: nameW, ellipsis: s.symbols.ellipsis), x: cx, y: y, style: st(nil), maxWidth: nameW)
             cx = 1 + nameW + 1
             let values = [img.format.rawValue, img.arch ?? s.symbols.emDash, Formatting.bytes(img.sizeBytes),
-                          img.modifiedAt.map { dateFormatter.string(from: $0) } ?? s.symbols.emDash]
+                          img.modifiedAt.map(Formatting.date) ?? s.symbols.emDash]
             for (i, (_, w, right)) in fixedCols.enumerated() {
                 let v = values[i]
                 grid.put(right ? v.leftPadded(to: w) : v.truncated(to: w, ellipsis: s.symbols.ellipsis), x: cx, y: y, style: st(i == 0 ? nil : .dim), maxWidth: w)

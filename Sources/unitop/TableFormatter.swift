@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TUI
 
 /// Left-aligned text columns separated by two spaces, like `docker ps`.
 struct TableFormatter {
@@ -76,9 +77,6 @@ enum HumanFormat {
 
     /// Local time `2026-11-28 10:54`.
     static func date(_ date: Date?) -> String {
-        guard let date else { return "-" }
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f.string(from: date)
+        date.map(Formatting.date) ?? "-"
     }
 }
