@@ -222,10 +222,20 @@ public final class Tmux: @unchecked Sendable {
     /// True once the command has exited and tmux has its exit status or signal (the pane stays, see
     /// `remain-on-exit`). tmux marks a pane dead when its output ends, which can be before it has reaped
     /// the process; this waits for both.
+    ///
+    /// tmux 3.3a here sometimes misses the SIGCHLD of the pane's process (seen in 4-17 of 30-60
+    /// plain-shell launches of `sh -c 'sleep 0.2; exit 7'`: the process stays a zombie, the status
+    /// stays empty for good). Any later child exit makes the server reap every zombie, so a dead pane
+    /// with no status gets a `run-shell true` to recover it.
     public var paneDead: Bool {
         guard let out = try? display("#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}") else { return false }
         let parts = out.split(separator: ":", omittingEmptySubsequences: false)
-        return parts.count == 3 && parts[0] == "1" && (!parts[1].isEmpty || !parts[2].isEmpty)
+        guard parts.count == 3, parts[0] == "1" else { return false }
+        if parts[1].isEmpty && parts[2].isEmpty {
+            _ = try? checked(["run-shell", "true"])
+            return false
+        }
+        return true
     }
 
     /// Exit status of the dead pane's process, if it exited normally.
