@@ -21,7 +21,7 @@ export UNITOP_MONITOR_BIN="$PWD/.build/debug/unitop-monitor"
 status=0
 swift test --skip-build --no-parallel "$@" 2>&1 | tee .build/test-output.txt || status=$?
 passed=$(grep -cE '^✔ Test .*passed' .build/test-output.txt || true)
-failed=$(grep -cE '^✘ Test .*failed' .build/test-output.txt || true)
+failed=$(grep -E '^✘ Test .* failed after' .build/test-output.txt | grep -cv '^✘ Test run' || true)
 
 if [ "$#" -eq 0 ]; then
   scripts/fuzz.sh "${UNITOP_FUZZ_SECONDS:-30}" || { echo "test.sh: fuzzing found a crash"; status=1; failed=$((failed + 1)); }
