@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(name: "unitop-monitor", dependencies: ["QEMUMonitor"]),
         // Developer tool: draws a test pattern through the ncurses driver (the tmux tests' subject).
         .executableTarget(name: "unitop-termcheck", dependencies: ["TUI"]),
-        // The UnikernelBackend protocol and its QEMU and libvirt implementations.
+        // The QEMU and libvirt implementations of Models' UnikernelBackend protocol.
         .target(
             name: "Backends",
             dependencies: [
@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "TUI",
             dependencies: [
-                "Models", "Backends", "CNCursesW", .product(name: "Logging", package: "swift-log"),
+                "Models", "CNCursesW", .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),

@@ -1,4 +1,3 @@
-import Backends
 import Foundation
 import Logging
 import Models

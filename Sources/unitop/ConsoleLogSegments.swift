@@ -1,4 +1,4 @@
-import Backends
+import Models
 import Foundation
 
 /// The console history of one instance whose backend keeps it in files (``ConsoleLogFiles``: the

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Backends
 import Foundation
 import Models
 

@@ -172,11 +172,13 @@ struct LibvirtTestDriverTests {
         let home = try TemporaryHome(prefix: "lvuri")
         defer { home.remove() }
         #expect(throws: UnitopError.self) {
-            _ = try BackendFactory.make(kind: "libvirt", uri: "bogus://x/system", paths: UnitopPaths.resolve(environment: home.environment), config: Config())
+            _ = try LibvirtBackend(uri: "bogus://x/system", paths: UnitopPaths.resolve(environment: home.environment), config: Config())
         }
         var config = Config()
         config.libvirtURIs = ["test:///default", "qemu+tcp://127.0.0.1/system", "test:///default"]
-        let all = try BackendFactory.makeAll(kind: "libvirt", uri: nil, paths: UnitopPaths.resolve(environment: home.environment), config: config)
+        let uris = LibvirtURISelection.all(explicit: nil, config: config, environment: [:])
+        #expect(uris == ["test:///default", "qemu+tcp://127.0.0.1/system"])
+        let all = try uris.map { try LibvirtBackend(uri: $0, paths: UnitopPaths.resolve(environment: home.environment), config: config) }
         #expect(all.map(\.host) == ["test", "127.0.0.1"])
         for b in all { (b as? LibvirtBackend)?.close() }
     }

@@ -1,5 +1,3 @@
-import Models
-
 /// One source of instances: the embedded QEMU backend, or one libvirt connection.
 ///
 /// Implementations keep blocking calls and C pointers inside and expose only `async`
