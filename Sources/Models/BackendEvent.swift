@@ -16,5 +16,5 @@ public enum BackendEvent: Sendable, Equatable {
     /// together so a consumer wakes once per tick instead of once per instance.
     case statsBatch([InstanceID: InstanceStats])
     /// The connection to a host changed; `host` is the host label.
-    case connection(backend: String, host: String, ConnectionStatus)
+    case connection(backend: BackendKind, host: String, ConnectionStatus)
 }

@@ -2,8 +2,8 @@
 public struct Config: Sendable, Equatable {
     /// Extra image directories scanned besides the default one.
     public var imageDirectories: [String] = []
-    /// `qemu` or `libvirt`.
-    public var defaultBackend: String = "qemu"
+    /// The backend used without `--backend`.
+    public var defaultBackend: BackendKind = .qemu
     /// libvirt connection URIs to open (the libvirt backend).
     public var libvirtURIs: [String] = []
     /// Theme name or path.

@@ -29,7 +29,6 @@ public enum ConfigLoader {
     public static let consoleLogMaxRange: ClosedRange<Int> = (64 << 10)...(1 << 40)
     public static let maxImageDirectories = 64
     public static let maxLibvirtURIs = 32
-    public static let backends: Set<String> = ["qemu", "libvirt"]
 
     static let rootKeys: Set<String> = [
         "backend", "image_dirs", "theme", "scrollback_lines", "stop_timeout", "console_log_max", "mouse",
@@ -63,10 +62,10 @@ public enum ConfigLoader {
         try root.rejectUnknownKeys(rootKeys)
         var config = Config()
         if let backend = try root.string("backend", maxBytes: 64) {
-            guard backends.contains(backend) else {
+            guard let kind = BackendKind(rawValue: backend) else {
                 throw root.fail("backend", "'backend' must be qemu or libvirt, not '\(backend)'")
             }
-            config.defaultBackend = backend
+            config.defaultBackend = kind
         }
         if let dirs = try root.stringArray("image_dirs", maxCount: maxImageDirectories) {
             config.imageDirectories = dirs.map { expand($0, baseDirectory: baseDirectory, home: home) }

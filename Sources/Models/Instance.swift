@@ -8,8 +8,8 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
     public var id: InstanceID { InstanceID(backend: backend, host: host, name: name) }
 
     public var name: String
-    /// `qemu` or `libvirt`.
-    public var backend: String
+    /// Which backend the instance lives in.
+    public var backend: BackendKind
     /// `local` for the QEMU backend; the connection's host label for libvirt.
     public var host: String
     /// The image path (or catalogued name) the instance was started from; empty when unknown.
@@ -45,7 +45,7 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
     public var managed: Bool
 
     public init(
-        name: String, backend: String, host: String, image: String, state: InstanceState,
+        name: String, backend: BackendKind, host: String, image: String, state: InstanceState,
         stateDetail: String? = nil, stopDeadline: Date? = nil, pid: Int32? = nil,
         memoryMiB: Int, cpus: Int, startedAt: Date? = nil, bootMillis: Double? = nil,
         exitCode: Int? = nil, exitReason: String? = nil, stats: InstanceStats? = nil,
@@ -104,7 +104,7 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
-        backend = try c.decode(String.self, forKey: .backend)
+        backend = try c.decode(BackendKind.self, forKey: .backend)
         host = try c.decode(String.self, forKey: .host)
         image = try c.decode(String.self, forKey: .image)
         state = try c.decode(InstanceState.self, forKey: .state)

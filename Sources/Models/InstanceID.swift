@@ -1,13 +1,13 @@
 /// Identifies an instance across backends and hosts: `backend/host/name`.
 public struct InstanceID: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
-    /// Backend kind, e.g. `qemu` or `libvirt`.
-    public var backend: String
+    /// Which backend the instance lives in.
+    public var backend: BackendKind
     /// Host label, e.g. `local` or a libvirt host name.
     public var host: String
     /// Instance (domain) name, unique per backend and host.
     public var name: String
 
-    public init(backend: String, host: String, name: String) {
+    public init(backend: BackendKind, host: String, name: String) {
         self.backend = backend
         self.host = host
         self.name = name

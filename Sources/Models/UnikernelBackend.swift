@@ -4,10 +4,12 @@
 /// operations and value types. Names passed in are validated instance names
 /// (``InstanceName``). Errors thrown are ``UnitopError``.
 public protocol UnikernelBackend: Sendable {
-    /// `qemu` or `libvirt`.
-    var kind: String { get }
+    /// Which implementation this is.
+    var kind: BackendKind { get }
     /// Host label shown in lists (`local`, or a libvirt host).
     var host: String { get }
+    /// What this backend can report (exit codes, boot time, pid); front ends show the gaps.
+    var capabilities: BackendCapabilities { get }
 
     /// Every instance this backend knows, including finished ones.
     func instances() async throws -> [Instance]
@@ -38,4 +40,8 @@ public protocol UnikernelBackend: Sendable {
     /// A new subscription to state changes, stats (about once a second while subscribed) and
     /// connection changes. Each call returns an independent stream.
     func events() -> AsyncStream<BackendEvent>
+
+    /// Releases what the backend holds (connections, watcher threads, descriptors) and finishes
+    /// every event and console stream it handed out. Instances keep running. Idempotent.
+    func close()
 }

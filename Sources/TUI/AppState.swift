@@ -9,9 +9,9 @@ public enum Pane: Sendable, Equatable { case list, console }
 
 /// A backend as the UI knows it: kind and host label.
 public struct BackendRef: Sendable, Hashable, CustomStringConvertible {
-    public var kind: String
+    public var kind: BackendKind
     public var host: String
-    public init(kind: String, host: String) { self.kind = kind; self.host = host }
+    public init(kind: BackendKind, host: String) { self.kind = kind; self.host = host }
     public var description: String { "\(kind):\(host)" }
 }
 

@@ -7,7 +7,7 @@ enum DetailsView {
         let dash = s.symbols.emDash
         func opt<T>(_ v: T?) -> String { v.map { "\($0)" } ?? dash }
         var f: [(String, String)] = [
-            ("Name", inst.name), ("Backend", inst.backend), ("Host", inst.host), ("Image", inst.image.isEmpty ? dash : inst.image),
+            ("Name", inst.name), ("Backend", inst.backend.rawValue), ("Host", inst.host), ("Image", inst.image.isEmpty ? dash : inst.image),
             ("State", InstancesTableView.stateText(inst, s)), ("Detail", opt(inst.stateDetail)),
             ("PID", opt(inst.pid)), ("Memory", "\(inst.memoryMiB) MiB"), ("CPUs", "\(inst.cpus)"),
             ("Accel", opt(inst.accel)), ("Machine", opt(inst.machine)), ("Append", inst.append.map { $0.isEmpty ? "(none)" : $0 } ?? dash),

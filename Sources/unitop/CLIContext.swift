@@ -37,15 +37,15 @@ struct CLIContext {
     }
 
     /// `--backend`; else libvirt when `--connect` is given; else the config's default backend.
-    var backendKind: String { options.backend ?? (options.connect != nil ? "libvirt" : config.defaultBackend) }
+    func backendKind() throws(UnitopError) -> BackendKind {
+        if let text = options.backend { return try BackendKind.parse(text) }
+        return options.connect != nil ? .libvirt : config.defaultBackend
+    }
 
     /// The selected backend (`--backend` > config > qemu), on `--connect` for libvirt.
     func backend() throws -> any UnikernelBackend {
-        let kind = backendKind
-        guard kind == "qemu" || kind == "libvirt" else {
-            throw UnitopError.invalidArgument("unknown backend '\(kind)': expected qemu or libvirt")
-        }
-        if options.connect != nil && kind != "libvirt" {
+        let kind = try backendKind()
+        if options.connect != nil && kind != .libvirt {
             throw UnitopError.invalidArgument("--connect applies to the libvirt backend only, not --backend \(kind)")
         }
         return try BackendFactory.make(kind: kind, uri: options.connect, paths: paths, config: config)
@@ -57,9 +57,9 @@ struct CLIContext {
     func tuiBackends() throws -> [any UnikernelBackend] {
         if options.backend != nil || options.connect != nil { return [try backend()] }
         var result: [any UnikernelBackend] = [try backend()]
-        if backendKind == "qemu" {
+        if try backendKind() == .qemu {
             for uri in config.libvirtURIs {
-                do { result.append(try BackendFactory.make(kind: "libvirt", uri: uri, paths: paths, config: config)) }
+                do { result.append(try BackendFactory.make(kind: .libvirt, uri: uri, paths: paths, config: config)) }
                 catch { logger.warning("libvirt \(uri) unavailable: \(CLIError.message(for: error))") }
             }
         }

@@ -46,7 +46,7 @@ struct PsCommand: AsyncParsableCommand {
                 exit = i.exitReason ?? "-"
             }
             t.append([
-                i.name, i.backend, i.host, image.isEmpty ? "-" : image, state,
+                i.name, i.backend.rawValue, i.host, image.isEmpty ? "-" : image, state,
                 i.pid.map { "\($0)" } ?? "-", "\(i.cpus)", HumanFormat.mebibytes(i.memoryMiB),
                 i.uptimeSeconds(now: now).map(HumanFormat.duration) ?? "-",
                 i.bootMillis.map(HumanFormat.millis) ?? "-", exit,

@@ -45,7 +45,7 @@ struct LibvirtTestDriverTests {
             let list = try await backend.instances()
             let test = try #require(list.first { $0.name == "test" })
             #expect(test.state == .running)
-            #expect(test.backend == "libvirt")
+            #expect(test.backend == .libvirt)
             #expect(test.host == "test")
             #expect(test.managed == false)
             #expect(test.memoryMiB > 0)

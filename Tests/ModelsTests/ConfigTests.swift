@@ -38,7 +38,7 @@ import Testing
             cpu = "kvm64,+sse2"
             machine = "q35"
             """)
-        #expect(config.defaultBackend == "libvirt")
+        #expect(config.defaultBackend == .libvirt)
         #expect(config.imageDirectories == ["/srv/images", "/home/u/unikernels", "/cfg/relative/dir"])
         #expect(config.theme == "solarized")
         #expect(config.scrollbackLines == 50000)

@@ -4,7 +4,7 @@ import Testing
 @testable import TUI
 
 @Suite struct ActionKeyTests {
-    let id = InstanceID(backend: "qemu", host: "local", name: "web-1")
+    let id = InstanceID(backend: .qemu, host: "local", name: "web-1")
 
     @Test func stopAsksAndYesStops() {
         var s = makeState([makeInstance("web-1")])

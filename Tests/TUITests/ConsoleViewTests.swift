@@ -4,7 +4,7 @@ import Testing
 @testable import TUI
 
 @Suite struct ConsoleViewTests {
-    let id = InstanceID(backend: "qemu", host: "local", name: "web-1")
+    let id = InstanceID(backend: .qemu, host: "local", name: "web-1")
 
     func consoleState(lines: Int, capacity: Int = 10_000, height: Int = 30) -> AppState {
         var s = makeState([makeInstance("web-1")], height: height)
@@ -21,7 +21,7 @@ import Testing
     @Test func selectingAnInstanceOpensItsConsoleWithHistory() {
         var s = makeState([makeInstance("web-1"), makeInstance("web-2")])
         let effects = press(&s, .character("j"))
-        #expect(effects.contains(.openConsole(InstanceID(backend: "qemu", host: "local", name: "web-2"), history: .tail(bytes: 1_600_000))))
+        #expect(effects.contains(.openConsole(InstanceID(backend: .qemu, host: "local", name: "web-2"), history: .tail(bytes: 1_600_000))))
     }
 
     @Test func paneShowsNewestLinesWhenFollowing() {

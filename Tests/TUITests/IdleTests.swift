@@ -6,7 +6,7 @@ import Testing
 /// The screen stays still when nothing visible changes: uptime text changes at its own
 /// resolution, and statistics that read the same ask for no frame.
 @Suite struct IdleTests {
-    let id = InstanceID(backend: "qemu", host: "local", name: "q")
+    let id = InstanceID(backend: .qemu, host: "local", name: "q")
 
     @Test func uptimeIsSecondsFirstThenMinutesThenHours() {
         #expect(Formatting.duration(0) == "0s")

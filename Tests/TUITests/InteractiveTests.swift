@@ -4,7 +4,7 @@ import Testing
 @testable import TUI
 
 @Suite struct InteractiveTests {
-    let id = InstanceID(backend: "qemu", host: "local", name: "web-1")
+    let id = InstanceID(backend: .qemu, host: "local", name: "web-1")
 
     func attached() -> AppState {
         var s = makeState([makeInstance("web-1")])
@@ -80,8 +80,8 @@ import Testing
 
     @Test func reloadDropsVanishedInstancesAndClosesTheirConsoles() {
         var s = makeState([makeInstance("a"), makeInstance("b")])
-        let effects = reduce(&s, .instancesLoaded(BackendRef(kind: "qemu", host: "local"), [makeInstance("b")]))
-        #expect(effects.contains(.closeConsole(InstanceID(backend: "qemu", host: "local", name: "a"))))
+        let effects = reduce(&s, .instancesLoaded(BackendRef(kind: .qemu, host: "local"), [makeInstance("b")]))
+        #expect(effects.contains(.closeConsole(InstanceID(backend: .qemu, host: "local", name: "a"))))
         #expect(s.rows.map(\.name) == ["b"])
         #expect(s.selectedID?.name == "b")
     }

@@ -45,10 +45,10 @@ import Testing
         _ = reduce(&s, .backendEvent(.instanceChanged(makeInstance("aardvark"))))
         #expect(s.selectedID?.name == "bravo")
         #expect(s.cursor == 2)
-        _ = reduce(&s, .backendEvent(.instanceRemoved(InstanceID(backend: "qemu", host: "local", name: "bravo"))))
+        _ = reduce(&s, .backendEvent(.instanceRemoved(InstanceID(backend: .qemu, host: "local", name: "bravo"))))
         // Selected row vanished: the cursor stays at the same position.
         #expect(s.selectedID?.name == "charlie")
-        _ = reduce(&s, .backendEvent(.instanceRemoved(InstanceID(backend: "qemu", host: "local", name: "charlie"))))
+        _ = reduce(&s, .backendEvent(.instanceRemoved(InstanceID(backend: .qemu, host: "local", name: "charlie"))))
         #expect(s.selectedID?.name == "alpha")
     }
 
@@ -154,7 +154,7 @@ import Testing
         #expect(press(&s, .control("z")) == [.suspend])
         // In interactive mode they go to the guest.
         press(&s, .character("a"))
-        let id = InstanceID(backend: "qemu", host: "local", name: "a")
+        let id = InstanceID(backend: .qemu, host: "local", name: "a")
         #expect(press(&s, .control("l")) == [.sendInput(id, [0x0C])])
         #expect(press(&s, .control("z")) == [.sendInput(id, [0x1A])])
     }
@@ -162,10 +162,10 @@ import Testing
     @Test func backendShowsConnectingUntilLoaded() {
         var s = AppState()
         s.width = 120; s.height = 30
-        s.backends = [BackendRef(kind: "libvirt", host: "lab1")]
+        s.backends = [BackendRef(kind: .libvirt, host: "lab1")]
         #expect(screen(s)[0].contains("libvirt:lab1 ○ connecting"))
         #expect(screen(s)[0].hasSuffix("loading…"))
-        _ = reduce(&s, .instancesLoaded(BackendRef(kind: "libvirt", host: "lab1"), []))
+        _ = reduce(&s, .instancesLoaded(BackendRef(kind: .libvirt, host: "lab1"), []))
         #expect(screen(s)[0].contains("libvirt:lab1 ●"))
         #expect(screen(s)[0].hasSuffix("no instances"))
     }

@@ -9,8 +9,8 @@ import Testing
             makeInstance("a"), makeInstance("b"), makeInstance("c"), makeInstance("d"),
             makeInstance("e", state: .paused), makeInstance("f", state: .exited, exitCode: 0), makeInstance("g", state: .exited, exitCode: 1),
         ], width: 140)
-        s.backends.append(BackendRef(kind: "libvirt", host: "lab1"))
-        _ = reduce(&s, .backendEvent(.connection(backend: "libvirt", host: "lab1", .disconnected(message: "reconnecting"))))
+        s.backends.append(BackendRef(kind: .libvirt, host: "lab1"))
+        _ = reduce(&s, .backendEvent(.connection(backend: .libvirt, host: "lab1", .disconnected(message: "reconnecting"))))
         let header = screen(s)[0]
         #expect(header.hasPrefix(" unitop "))
         #expect(header.contains("qemu:local ●"))
@@ -75,7 +75,7 @@ import Testing
 
     @Test func sparklineFromStats() {
         var s = makeState([makeInstance("run", cpu: 1)], width: 200)
-        let id = InstanceID(backend: "qemu", host: "local", name: "run")
+        let id = InstanceID(backend: .qemu, host: "local", name: "run")
         for v in [0.0, 25, 50, 100] { _ = reduce(&s, .backendEvent(.statsBatch([id: InstanceStats(cpuPercent: v, rssBytes: 1 << 20)]))) }
         #expect(s.stats[id]?.samples == [0, 25, 50, 100])
         #expect(screen(s)[3].contains("▁▃▅█"))
@@ -85,9 +85,9 @@ import Testing
 
     @Test func statsBatchAppliesEveryInstanceInOneAction() {
         var s = makeState([makeInstance("a", cpu: 1), makeInstance("b", cpu: 1)], width: 200)
-        let a = InstanceID(backend: "qemu", host: "local", name: "a")
-        let b = InstanceID(backend: "qemu", host: "local", name: "b")
-        let gone = InstanceID(backend: "qemu", host: "local", name: "gone")
+        let a = InstanceID(backend: .qemu, host: "local", name: "a")
+        let b = InstanceID(backend: .qemu, host: "local", name: "b")
+        let gone = InstanceID(backend: .qemu, host: "local", name: "gone")
         _ = reduce(&s, .backendEvent(.statsBatch([
             a: InstanceStats(cpuPercent: 25, rssBytes: 1 << 20),
             b: InstanceStats(cpuPercent: 75, rssBytes: 2 << 20),

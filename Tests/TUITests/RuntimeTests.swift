@@ -7,7 +7,9 @@ import UnitopTesting
 
 /// An in-memory backend recording the calls the UI makes.
 final class FakeBackend: UnikernelBackend, @unchecked Sendable {
-    let kind = "qemu"
+    let kind = BackendKind.qemu
+    let capabilities = BackendCapabilities.all
+    func close() {}
     let host = "local"
     private let lock = NSLock()
     private var _instances: [Instance]
@@ -153,7 +155,7 @@ final class FakeBackend: UnikernelBackend, @unchecked Sendable {
         let backend = FakeBackend(instances: [makeInstance("q", startedAt: started)], history: "idle\n")
         let runtime = directRuntime(backend, driver)
         let app = Task { @MainActor in await runtime.run() }
-        let id = InstanceID(backend: "qemu", host: "local", name: "q")
+        let id = InstanceID(backend: .qemu, host: "local", name: "q")
         func batch(_ cpu: Double) { backend.emit(.statsBatch([id: InstanceStats(cpuPercent: cpu, rssBytes: 40 << 20)])) }
         let ok1 = await Wait.until(timeout: 10) { @MainActor in driver.screenText.contains("idle") && driver.screenText.contains(" 10m ") }
         try #require(ok1)

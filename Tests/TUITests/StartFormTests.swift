@@ -26,7 +26,7 @@ import Testing
         let effects = press(&s, .enter)
         let spec = LaunchSpec(name: "hello", imagePath: "/images/hello.elf", memoryMiB: 128, cpus: 2,
                               append: "console=ttyS0", machine: "microvm")
-        #expect(effects == [.start(spec, backend: BackendRef(kind: "qemu", host: "local"))])
+        #expect(effects == [.start(spec, backend: BackendRef(kind: .qemu, host: "local"))])
         #expect(s.startForm == nil)
         #expect(s.status?.text.hasPrefix("starting hello") == true)
     }
@@ -98,7 +98,7 @@ import Testing
 
     @Test func backendFieldCyclesWhenSeveralBackends() throws {
         var s = imagesState([makeImage("hello")])
-        s.backends.append(BackendRef(kind: "libvirt", host: "lab1"))
+        s.backends.append(BackendRef(kind: .libvirt, host: "lab1"))
         press(&s, .character("s"))
         press(&s, .backTab)
         #expect(s.startForm?.field == .backend)
@@ -106,6 +106,6 @@ import Testing
         press(&s, .right)
         let effects = press(&s, .enter)
         guard case .start(_, let backend)? = effects.first else { Issue.record("no start"); return }
-        #expect(backend == BackendRef(kind: "libvirt", host: "lab1"))
+        #expect(backend == BackendRef(kind: .libvirt, host: "lab1"))
     }
 }

@@ -4,7 +4,7 @@ import Models
 
 let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-func makeInstance(_ name: String, state: InstanceState = .running, host: String = "local", backend: String = "qemu",
+func makeInstance(_ name: String, state: InstanceState = .running, host: String = "local", backend: BackendKind = .qemu,
                   image: String = "/images/hello.elf", cpus: Int = 1, memory: Int = 64,
                   startedAt: Date? = t0.addingTimeInterval(-125), exitCode: Int? = nil, exitReason: String? = nil,
                   stopDeadline: Date? = nil, cpu: Double? = nil, rss: UInt64? = nil, boot: Double? = 41) -> Instance {
@@ -23,8 +23,8 @@ func makeState(_ instances: [Instance], width: Int = 120, height: Int = 30, read
     s.now = t0
     s.readonly = readonly
     s.capabilities = TerminalCapabilities(colors: 256, unicode: unicode)
-    s.backends = [BackendRef(kind: "qemu", host: "local")]
-    _ = reduce(&s, .instancesLoaded(BackendRef(kind: "qemu", host: "local"), instances))
+    s.backends = [BackendRef(kind: .qemu, host: "local")]
+    _ = reduce(&s, .instancesLoaded(BackendRef(kind: .qemu, host: "local"), instances))
     return s
 }
 

@@ -15,7 +15,7 @@ import UnitopTesting
         #expect(running.state == .running)
         #expect(running.pid != nil)
         #expect((running.bootMillis ?? -1) >= 0)
-        #expect(running.backend == "qemu" && running.host == "local")
+        #expect(running.backend == .qemu && running.host == "local")
         #expect(running.image.hasSuffix("hello.elf"))
         #expect(running.memoryMiB == 64 && running.cpus == 1)
         #expect(try h.waitForLog(name, contains: "unitop-fixture hello booted"))

@@ -9,7 +9,8 @@ import Models
 /// `managed`; other domains on the host are listed too (`managed: false`). The host label is
 /// ``LibvirtURI/hostLabel`` (`system`, `session`, `test`, or the URI's host name).
 public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
-    public let kind = "libvirt"
+    public let kind = BackendKind.libvirt
+    public let capabilities = BackendCapabilities(exitCodes: false, bootTime: false, processID: false)
     /// Short label for this connection (see ``LibvirtURI/hostLabel``).
     public let host: String
     public let uri: String

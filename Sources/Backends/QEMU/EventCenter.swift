@@ -58,6 +58,13 @@ final class EventCenter: @unchecked Sendable {
         }
     }
 
+    /// Finishes every subscription (each one's termination then unsubscribes it).
+    func finishAll() {
+        hub.perform { [self] in
+            for c in subscribers.values { c.finish() }
+        }
+    }
+
     private func unsubscribe(_ id: Int) {
         subscribers.removeValue(forKey: id)
         if subscribers.isEmpty { deactivate() }
@@ -145,7 +152,7 @@ final class EventCenter: @unchecked Sendable {
         if let f = statFiles.removeValue(forKey: name) { f.close() }
         if known.removeValue(forKey: name) != nil {
             updateTicker()
-            emit(.instanceRemoved(InstanceID(backend: "qemu", host: "local", name: name)))
+            emit(.instanceRemoved(InstanceID(backend: .qemu, host: "local", name: name)))
         }
     }
 

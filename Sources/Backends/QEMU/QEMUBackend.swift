@@ -12,7 +12,8 @@ import Glibc
 /// No daemon: listing reads state files; actions talk to the instance's monitor over its
 /// control socket; console and events are driven by inotify on one shared thread.
 public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
-    public let kind = "qemu"
+    public let kind = BackendKind.qemu
+    public let capabilities = BackendCapabilities.all
     public let host = "local"
     public let paths: UnitopPaths
     public let config: Config
@@ -44,6 +45,12 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
     /// Creates the backend's directories (0700) and checks them (see ``SecureDirectory``).
     static func prepareDirectories(_ paths: UnitopPaths) throws {
         for (dir, sticky) in ownDirectories(paths) { try SecureDirectory.prepare(dir, allowSticky: sticky) }
+    }
+
+    /// Ends the event subscriptions and console streams this backend handed out. (The inotify
+    /// thread is shared by ``FileWatchHub``; see there.)
+    public func close() {
+        eventCenter.finishAll()
     }
 
     // MARK: listing
