@@ -32,6 +32,25 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# /dev/kvm as Debian's udev rule leaves it (0660 root:kvm), where no udev runs to do that (a fresh
+# container has it 0600 root:root). libvirt's QEMU runs as libvirt-qemu (group kvm): without access
+# it cannot use KVM, and libvirtd probes QEMU's capabilities again on every domain start (~45 s
+# each). A device that is already usable by group kvm, or by everyone, is left as it is.
+# UNITOP_SETUP_KEEP_KVM=1 leaves the device alone.
+kvm_mode_fix() {
+  local dev=/dev/kvm
+  [ -c "$dev" ] && [ "${UNITOP_SETUP_KEEP_KVM:-0}" != 1 ] || return 0
+  [ -e /run/udev/control ] && return 0            # udev runs: its rule decides
+  getent group kvm >/dev/null || return 0         # no kvm group (libvirt not installed)
+  local mode group
+  mode=$(stat -c '%a' "$dev"); group=$(stat -c '%G' "$dev")
+  if [ $((8#$mode & 8#006)) -eq 6 ]; then return 0; fi                        # world rw
+  if [ "$group" = kvm ] && [ $((8#$mode & 8#060)) -eq 48 ]; then return 0; fi  # group kvm rw
+  echo "setup: $dev was $(stat -c '%A %U:%G' "$dev") and no udev runs here; giving it Debian's udev mode (0660 root:kvm) so libvirt's QEMU (group kvm) can use KVM"
+  $SUDO chown root:kvm "$dev" && $SUDO chmod 0660 "$dev"
+}
+kvm_mode_fix
+
 if ! command -v swift >/dev/null 2>&1; then
   if [ -x /opt/swift/usr/bin/swift ]; then export PATH="/opt/swift/usr/bin:$PATH"; else
     echo "setup: Swift 6.1 or newer is needed (https://www.swift.org/install/linux/) and was not found on PATH" >&2

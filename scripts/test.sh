@@ -7,10 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 start=$(date +%s)
+steps=()
+mark=$start
+step() { local now; now=$(date +%s); steps+=("$1=$((now - mark))s"); mark=$now; }
 
 scripts/setup.sh debug
+step setup+build
 swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+step build-tests
 scripts/libvirt-up.sh
+step libvirtd
 
 export UNITOP_FIXTURES="$PWD/fixtures/build"
 export UNITOP_BIN="$PWD/.build/debug/unitop"
@@ -22,12 +28,23 @@ status=0
 swift test --skip-build --no-parallel "$@" 2>&1 | tee .build/test-output.txt || status=$?
 passed=$(grep -cE '^✔ Test .*passed' .build/test-output.txt || true)
 failed=$(grep -E '^✘ Test .* failed after' .build/test-output.txt | grep -cv '^✘ Test run' || true)
+step tests
 
 if [ "$#" -eq 0 ]; then
   scripts/fuzz.sh "${UNITOP_FUZZ_SECONDS:-30}" || { echo "test.sh: fuzzing found a crash"; status=1; failed=$((failed + 1)); }
+  step fuzz
   rm -f .build/tsan-output.txt; scripts/tsan.sh --no-parallel > .build/tsan-output.txt 2>&1 || { tail -40 .build/tsan-output.txt; echo "test.sh: thread sanitizer run failed"; status=1; failed=$((failed + 1)); }
   tail -3 .build/tsan-output.txt
+  step tsan
 fi
+
+# Where the time went: each suite's own time, slowest first (Swift Testing's "Suite X passed after
+# N seconds" lines), then each step of this script.
+echo "test.sh: suite times (seconds)"
+grep -hE '^[✔✘] Suite .* after [0-9.]+ seconds' .build/test-output.txt 2>/dev/null \
+  | sed -E 's/^[✔✘] Suite (.*) (passed|failed) after ([0-9.]+) seconds.*/\3 \1/' | sort -rn | head -40 \
+  | awk '{ t = $1; $1 = ""; printf "  %8.1f %s\n", t, $0 }'
+printf 'test.sh: steps: %s\n' "${steps[*]}"
 
 # What failed, last, where a CI log's tail shows it: the failing tests and their recorded issues.
 for out in .build/test-output.txt .build/tsan-output.txt; do
