@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "unitop",
             dependencies: [
-                "Models", "Backends", "TUI",
+                "Models", "Backends", "TUI", "CUnitopSys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -49,8 +49,34 @@ public struct InstanceFiles: Sendable, Equatable {
     }
 }
 
+/// The version of an instance directory's files (`spec.json`, `status.json`, `exit.json`) and of
+/// the monitor's control protocol. Every record carries it; a record without one was written by
+/// unitop 0.1.0, which is format 1. A reader handles every format up to ``current`` and says so
+/// plainly (``newerMessage(_:)``) instead of guessing at a newer one.
+public enum StateFormat {
+    /// What this build writes.
+    public static let current = 1
+    /// The format of a record that carries none.
+    public static let unversioned = 1
+
+    /// The format a record declares.
+    public static func of(_ declared: Int?) -> Int { declared ?? unversioned }
+
+    /// Why a record of `format` (newer than ``current``) is not read.
+    public static func newerMessage(_ format: Int) -> String {
+        "written by a newer unitop (state format \(format); this unitop reads formats \(unversioned) to \(current)): manage it with that version or a newer one"
+    }
+}
+
+/// Just the format of a record, read before the record itself (a newer format may not decode).
+public struct StateFormatProbe: Decodable, Sendable {
+    public var format: Int?
+}
+
 /// `spec.json`: what was launched. Written once by the backend before the monitor starts.
 public struct InstanceRecord: Codable, Sendable, Equatable {
+    /// ``StateFormat`` of this file (nil: written by 0.1.0, format 1).
+    public var format: Int? = StateFormat.current
     public var spec: LaunchSpec
     /// The image path as given.
     public var image: String
@@ -72,6 +98,8 @@ public struct InstanceRecord: Codable, Sendable, Equatable {
 
 /// `status.json`: the live state, rewritten atomically by the monitor on every change.
 public struct StatusRecord: Codable, Sendable, Equatable {
+    /// ``StateFormat`` of this file (nil: format 1).
+    public var format: Int? = StateFormat.current
     public var state: InstanceState
     public var detail: String?
     public var startedAt: Date?
@@ -90,6 +118,8 @@ public struct StatusRecord: Codable, Sendable, Equatable {
 
 /// `exit.json`: how the instance ended. Written once, atomically, by the monitor.
 public struct ExitRecord: Codable, Sendable, Equatable {
+    /// ``StateFormat`` of this file (nil: format 1).
+    public var format: Int? = StateFormat.current
     /// `exited`, `stopped` or `crashed`.
     public var state: InstanceState
     public var exitCode: Int?

@@ -24,7 +24,7 @@ struct Unitop: AsyncParsableCommand {
             'unitop run' without --detach exits with the guest's exit code.
             Shell completions: unitop --generate-completion-script bash|zsh|fish
             """,
-        version: "0.1.0",
+        version: BuildInfo.versionLine,
         subcommands: [
             TUICommand.self, ImagesCommand.self, PsCommand.self, RunCommand.self, StopCommand.self,
             KillCommand.self, PauseCommand.self, ResumeCommand.self, RestartCommand.self, RmCommand.self,

@@ -158,28 +158,3 @@ enum StateLock {
         return try body()
     }
 }
-
-/// Finds the `unitop-monitor` executable: `UNITOP_MONITOR_BIN`, else next to the running
-/// executable, else on `PATH`.
-enum MonitorLocator {
-    static func find(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
-        if let p = environment["UNITOP_MONITOR_BIN"], !p.isEmpty {
-            guard access(p, X_OK) == 0 else { throw UnitopError.failed("UNITOP_MONITOR_BIN=\(p) is not executable") }
-            return p
-        }
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var dir = (exe as NSString).deletingLastPathComponent
-            // In `swift test` the executable is inside a .xctest bundle under .build/debug.
-            for _ in 0..<4 {
-                let candidate = dir + "/unitop-monitor"
-                if access(candidate, X_OK) == 0 { return candidate }
-                dir = (dir as NSString).deletingLastPathComponent
-            }
-        }
-        for d in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(d)/unitop-monitor"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        throw UnitopError.failed("cannot find the unitop-monitor executable (install it next to unitop or set UNITOP_MONITOR_BIN)")
-    }
-}

@@ -34,6 +34,10 @@ struct InstanceReader: Sendable {
     /// The instance, or nil when its directory or spec does not exist (yet).
     func read(_ name: String, now: Date = Date()) -> Instance? {
         let f = files(name)
+        if let probe = FileIO.readJSON(StateFormatProbe.self, f.spec, limit: Self.maxRecordBytes),
+           StateFormat.of(probe.format) > StateFormat.current {
+            return newer(name, f, format: StateFormat.of(probe.format))
+        }
         guard let rec = FileIO.readJSON(InstanceRecord.self, f.spec, limit: Self.maxRecordBytes) else {
             return broken(name, f, now: now)
         }
@@ -79,6 +83,23 @@ struct InstanceReader: Sendable {
         return Instance(name: name, backend: .qemu, host: "local", image: "", state: .crashed, stateDetail: reason,
                         memoryMiB: 0, cpus: 0, exitReason: reason, stateDirectory: f.directory,
                         consoleLogPath: f.consoleLog, managed: true)
+    }
+
+    /// An instance whose files a newer unitop wrote: listed (so it is seen), never guessed at.
+    /// Active while its monitor lives; every action on it is refused with the same message.
+    func newer(_ name: String, _ f: InstanceFiles, format: Int) -> Instance {
+        let why = StateFormat.newerMessage(format)
+        let alive = monitorPid(f)?.isAlive ?? false
+        return Instance(name: name, backend: .qemu, host: "local", image: "", state: alive ? .running : .stopped,
+                        stateDetail: why, memoryMiB: 0, cpus: 0, exitReason: alive ? nil : why,
+                        stateDirectory: f.directory, consoleLogPath: f.consoleLog, managed: true)
+    }
+
+    /// The ``StateFormat`` of `name`'s spec when it is newer than this build reads, else nil.
+    func newerFormat(_ name: String) -> Int? {
+        guard let probe = FileIO.readJSON(StateFormatProbe.self, files(name).spec, limit: Self.maxRecordBytes) else { return nil }
+        let format = StateFormat.of(probe.format)
+        return format > StateFormat.current ? format : nil
     }
 
     /// How long a directory without `spec.json` may be mid-creation.

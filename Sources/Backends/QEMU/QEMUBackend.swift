@@ -181,6 +181,9 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
     /// Sends a request to the instance's monitor; a refusal becomes a ``UnitopError``.
     @discardableResult
     func control(_ name: String, _ req: ControlRequest, action: String) async throws -> ControlReply {
+        if let format = reader.newerFormat(name) {
+            throw UnitopError.failed("cannot \(action) '\(name)': it was \(StateFormat.newerMessage(format))")
+        }
         let socket = reader.files(name).controlSocket
         let reply: ControlReply
         do {

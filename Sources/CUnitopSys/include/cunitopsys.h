@@ -90,4 +90,7 @@ int unitop_pipe(int fds[2]);
  *  holds that many bytes however QEMU writes them. 0 or -errno. */
 int unitop_serial_pipe(int fds[2]);
 
+/** The git commit this binary was built from ("unknown" unless the build passed UNITOP_COMMIT). */
+const char *unitop_build_commit(void);
+
 #endif
