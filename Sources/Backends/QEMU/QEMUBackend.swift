@@ -163,7 +163,11 @@ public final class QEMUBackend: UnikernelBackend, Sendable {
     /// ends. The stream holds at most ``ConsoleChunkChannel/defaultCapacityBytes``: a consumer
     /// that falls behind is served from the log later, so nothing is lost and memory stays bounded.
     public func console(_ name: String, history: ConsoleHistory, follow: Bool) -> AsyncThrowingStream<[UInt8], Error> {
-        let channel = ConsoleChunkChannel()
+        console(name, history: history, follow: follow, through: ConsoleChunkChannel())
+    }
+
+    /// ``console(_:history:follow:)`` through a given channel (tests read its high-water mark).
+    func console(_ name: String, history: ConsoleHistory, follow: Bool, through channel: ConsoleChunkChannel) -> AsyncThrowingStream<[UInt8], Error> {
         let stream = channel.stream()
         guard (try? InstanceName.validate(name)) != nil else {
             channel.finish(throwing: UnitopError.instanceNotFound(name))

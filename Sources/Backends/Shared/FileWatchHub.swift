@@ -173,10 +173,23 @@ final class FileWatchHub: Sendable {
         _ = fcntl(p[1], F_SETFL, fcntl(p[1], F_GETFL) | O_NONBLOCK)
         s.wakeRead = p[0]; s.wakeWrite = p[1]; s.inotifyFd = ino
         s.running = true
-        let thread = Thread { [self] in loop() }
+        let thread = Thread { [self] in
+            Self.nameThisThread(threadName)
+            loop()
+        }
         thread.name = threadName
         thread.start()
         return true
+    }
+
+    /// Sets the kernel's name of the calling thread (`top -H`, `/proc/self/task/N/comm`; at most
+    /// 15 bytes), which Foundation's `Thread.name` does not do here.
+    private static func nameThisThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        Glibc.close(fd)
     }
 
     /// Wakes the thread so it sees a new registration or removal.
