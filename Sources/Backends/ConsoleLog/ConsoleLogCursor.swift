@@ -31,6 +31,8 @@ public final class ConsoleLogCursor {
     private var newestInode: UInt64 = 0
     /// Whether the current file shrank below the cursor (a new log replaced it in place).
     public private(set) var truncated = false
+    /// Why the last read failed (the cursor then reads nothing more), e.g. an I/O error.
+    public private(set) var failure: String?
 
     private struct Segment {
         var fd: Int32
@@ -92,9 +94,14 @@ public final class ConsoleLogCursor {
                 if advance() { continue }
                 return 0
             }
+            guard failure == nil else { return 0 }
             let n = Glibc.read(head.fd, buffer.baseAddress, buffer.count)
             if n > 0 { return n }
-            if n < 0 && errno == EINTR { continue }
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = String(cString: strerror(errno))
+                return 0
+            }
             if !advance() { return 0 }
         }
     }

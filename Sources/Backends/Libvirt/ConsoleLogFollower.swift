@@ -128,13 +128,14 @@ final class ConsoleLogFollower: Sendable {
     private func pump() {
         let follow = state.withLock { $0.follow }
         let ended = !follow || hasEnded()
-        let result: (outcome: ConsoleLogPump.Outcome, truncated: Bool)? = state.withLock { s in
+        let result: (outcome: ConsoleLogPump.Outcome, truncated: Bool, failure: String?)? = state.withLock { s in
             guard !s.done, let cursor = s.cursor else { return nil }
             let (outcome, bytes) = ConsoleLogPump.transfer(from: cursor, to: channel)
             if bytes > 0 { s.lastData = .now }
-            return (outcome, cursor.truncated)
+            return (outcome, cursor.truncated, cursor.failure)
         }
         guard let result else { return }
+        if let failure = result.failure { return finish(UnitopError.io(path: path, message: failure)) }
         // Truncated: a new boot of the same name started; this instance's output is complete.
         let complete = result.truncated || (ended && result.outcome == .caughtUp && quietEnough())
         ConsoleLogPump.proceed(after: result.outcome, ended: complete, channel: channel, hub: hub,

@@ -62,6 +62,10 @@ final class ConsoleFollower: Sendable {
             let monitor = reader.monitorPid(files).flatMap { m in
                 m.isAlive ? hub.addProcess(pid: m.pid) { [self] in pump() } : nil
             }
+            if watch == nil {
+                QEMUBackend.log.warning("cannot watch the console log; the stream ends after the history",
+                                        metadata: ["instance": "\(files.name)"])
+            }
             let keep: Bool = state.withLock { s in
                 s.watchToken = watch; s.processToken = monitor
                 if watch == nil { s.follow = false }
@@ -124,11 +128,15 @@ final class ConsoleFollower: Sendable {
         let follow = state.withLock { $0.follow }
         let ended = !follow || FileIO.exists(files.exit) || !FileIO.exists(files.directory)
             || (reader.monitorPid(files).map { !$0.isAlive } ?? false)
-        let outcome: ConsoleLogPump.Outcome? = state.withLock { s in
+        let result: (outcome: ConsoleLogPump.Outcome, failure: String?)? = state.withLock { s in
             guard !s.done, let cursor = s.cursor else { return nil }
-            return ConsoleLogPump.transfer(from: cursor, to: channel).outcome
+            return (ConsoleLogPump.transfer(from: cursor, to: channel).outcome, cursor.failure)
         }
-        guard let outcome else { return }
+        guard let (outcome, failure) = result else { return }
+        if let failure {
+            QEMUBackend.log.error("cannot read the console log", metadata: ["instance": "\(files.name)", "error": "\(failure)"])
+            return finish(UnitopError.io(path: files.consoleLog, message: failure))
+        }
         ConsoleLogPump.proceed(after: outcome, ended: ended, channel: channel, hub: hub,
                                pump: { [self] in pump() }, finish: { finish(nil) })
     }

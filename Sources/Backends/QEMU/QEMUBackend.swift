@@ -192,6 +192,7 @@ public final class QEMUBackend: UnikernelBackend, Sendable {
         do {
             try await offPool { try MonitorClient.sendConsole(socket, bytes) }
         } catch {
+            Self.log.warning("console input not delivered", metadata: ["instance": "\(name)", "error": "\(error)"])
             throw UnitopError.failed("cannot send input to '\(name)': its monitor is not reachable")
         }
     }
@@ -247,6 +248,9 @@ public final class QEMUBackend: UnikernelBackend, Sendable {
             let inst = try await instance(named: name)
             if inst.state.isFinished { return }
             // Without a watch (hub closed) or a timer there is nothing to wake this: give up.
+            if watch == nil || timer == nil {
+                Self.log.warning("cannot watch an instance's end", metadata: ["instance": "\(name)"])
+            }
             if ContinuousClock.now >= deadline || watch == nil || timer == nil {
                 throw UnitopError.timeout("'\(name)' did not stop within \(Int(timeout))s")
             }

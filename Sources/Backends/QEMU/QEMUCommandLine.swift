@@ -53,8 +53,13 @@ enum KVMProbe {
             if lines.count == 2, lines[0] == key { return lines[1] == "ok" }
         }
         let ok = runProbe(binary: binary)
-        try? FileIO.makeDirectory(runtimeDirectory)
-        try? FileIO.writeAtomically(cache, Array("\(key)\n\(ok ? "ok" : "fail")\n".utf8))
+        do {
+            try FileIO.makeDirectory(runtimeDirectory)
+            try FileIO.writeAtomically(cache, Array("\(key)\n\(ok ? "ok" : "fail")\n".utf8))
+        } catch {
+            QEMUBackend.log.info("cannot cache the KVM probe's result (the next start probes again)",
+                                 metadata: ["path": "\(cache)", "error": "\(error)"])
+        }
         return ok
     }
 
