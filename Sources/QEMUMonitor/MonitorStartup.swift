@@ -107,20 +107,33 @@ struct Startup {
                     }
                 }
             } while exited
-            if exited && !resumed { throw LaunchError(message: failureText(WaitStatus(exitStatus ?? 0))) }
+            if exited && !resumed {
+                // The guest ran (it wrote to its serial port, or QEMU reported RESUME): `cont`
+                // took effect, and QEMU ended (a guest that exits at once) before its reply was
+                // flushed. That is a finished instance, not a failed start.
+                sup.drainSerial()
+                if sup.firstByteAt != nil || early.contains(where: Self.isResume) { break }
+                throw LaunchError(message: failureText(WaitStatus(exitStatus ?? 0)))
+            }
         }
         return early
     }
 
-    /// QEMU closed QMP while starting: it is exiting. Waits briefly for it, then fails with its
-    /// message.
+    static func isResume(_ line: [UInt8]) -> Bool {
+        if case .event(name: "RESUME", data: _)? = try? QMPMessage.decode(line) { return true }
+        return false
+    }
+
+    /// QEMU closed QMP while starting: it is exiting. Waits briefly for it (returning once it is
+    /// reaped); fails when it does not end.
     mutating func awaitExitAfterQMPClosed() throws {
         let until = ContinuousClock.now + .seconds(2)
         while !reapIfExited() && ContinuousClock.now < until {
             var p = pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0)
             _ = poll(&p, 1, 10)
         }
-        if qemuReaped { throw LaunchError(message: failureText(WaitStatus(exitStatus ?? 0))) }
+        // Reaped: the handshake reads what QEMU left and decides whether the guest ran.
+        if qemuReaped { return }
         throw LaunchError(message: "QEMU closed its QMP connection while starting")
     }
 
