@@ -163,5 +163,36 @@ struct ConsoleLogCursorTests {
         // virtlogd closed the file and the domain ended: the stream finishes by itself.
         _ = try await reader.value
         #expect(received.withLock { $0 } == written.withLock { $0 })
+        // With no log followed any more, the shared watch thread ends.
+        #expect(await Wait.until(timeout: 10) { !ConsoleLogFollower.hub.isRunning })
+    }
+
+    /// A consumer that stops reading mid-follow ends the follower: its watches and descriptors
+    /// go, and with them the shared watch thread.
+    @Test func abandoningAFollowReleasesItsWatches() async throws {
+        let home = try TemporaryHome(prefix: "ucur")
+        defer { home.remove() }
+        let log = RotatingLog(directory: home.root, backups: 2)
+        defer { log.close() }
+        log.append(Self.pattern(5000, seed: 1))
+        let path = log.path
+        let reader = Task {
+            // Held by this task only: it goes (and ends the follower) when the task ends, as
+            // any AsyncThrowingStream's termination does.
+            let stream = ConsoleLogFollower.stream(path: path, history: .all, follow: true, hasEnded: { false })
+            var n = 0
+            for try await chunk in stream {
+                n += chunk.count
+                if n >= 5000 { break }
+            }
+            return n
+        }
+        #expect(try await reader.value == 5000)
+        #expect(await Wait.until(timeout: 10) { !ConsoleLogFollower.hub.isRunning })
+        let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)
+        }.filter { $0.hasPrefix(home.root) }
+        // Only the test's own writer still has the log open.
+        #expect(open == [log.path], "\(open)")
     }
 }

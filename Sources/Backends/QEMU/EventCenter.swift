@@ -23,6 +23,8 @@ final class EventCenter: Sendable {
         var subscribers: [Int: AsyncStream<BackendEvent>.Continuation] = [:]
         var nextId = 1
         var closed = false
+        /// Subscriptions that ended before the hub thread registered them.
+        var abandoned: Set<Int> = []
         var rootWatch: FileWatchHub.Token?
         var dirWatches: [String: FileWatchHub.Token] = [:]
         var monitorWatches: [String: FileWatchHub.Token] = [:]
@@ -66,7 +68,7 @@ final class EventCenter: Sendable {
             cont.onTermination = { [self] _ in unsubscribe(id) }
             hub.perform { [self] in
                 state.withLock { s in
-                    guard !s.closed else { return }
+                    guard !s.closed, s.abandoned.remove(id) == nil else { return }
                     s.subscribers[id] = cont
                     if s.subscribers.count == 1 { activate(&s) } else {
                         for inst in s.known.values.sorted(by: { $0.name < $1.name }) { cont.yield(.instanceChanged(inst)) }
@@ -90,7 +92,10 @@ final class EventCenter: Sendable {
 
     private func unsubscribe(_ id: Int) {
         state.withLock { s in
-            guard s.subscribers.removeValue(forKey: id) != nil else { return }
+            guard s.subscribers.removeValue(forKey: id) != nil else {
+                if !s.closed { s.abandoned.insert(id) }
+                return
+            }
             if s.subscribers.isEmpty { deactivate(&s) }
         }
     }
