@@ -103,6 +103,8 @@ public final class QEMUBackend: UnikernelBackend, Sendable {
             // The monitor may have gone meanwhile; re-read decides.
             let now = try await instance(named: name)
             if now.state.isActive { throw e }
+            Self.log.info("kill: the monitor did not take the request; the instance had ended",
+                          metadata: ["instance": "\(name)", "error": "\(e)", "state": "\(now.state)"])
             return
         }
         try await waitUntilFinished(name, timeout: Self.stopEscalationSlackSeconds)
