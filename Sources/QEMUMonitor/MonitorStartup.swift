@@ -79,7 +79,8 @@ struct Startup {
                 var fds = [pollfd(fd: qmp.fd, events: Int16(POLLIN | (qmp.wantsWrite ? POLLOUT : 0)), revents: 0),
                            pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0),
                            pollfd(fd: sup.serialClosed ? -1 : serialFd, events: Int16(POLLIN), revents: 0)]
-                _ = poll(&fds, 3, 50)
+                // Woken by QMP, serial output or SIGCHLD (signalfd); the timeout is the deadline.
+                _ = poll(&fds, 3, Self.millis(until: deadline))
                 if fds[0].revents & Int16(POLLOUT) != 0 { qmp.flush() }
                 if fds[2].revents & Int16(POLLIN | POLLHUP) != 0 { sup.readSerial() }
                 guard fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 else { continue }
@@ -107,20 +108,44 @@ struct Startup {
                     }
                 }
             } while exited
-            if exited && !resumed { throw LaunchError(message: failureText(WaitStatus(exitStatus ?? 0))) }
+            if exited && !resumed {
+                // The guest ran (it wrote to its serial port, or QEMU reported RESUME): `cont`
+                // took effect, and QEMU ended (a guest that exits at once) before its reply was
+                // flushed. That is a finished instance, not a failed start.
+                sup.drainSerial()
+                if sup.firstByteAt != nil || early.contains(where: Self.isResume) { break }
+                throw LaunchError(message: failureText(WaitStatus(exitStatus ?? 0)))
+            }
         }
         return early
     }
 
-    /// QEMU closed QMP while starting: it is exiting. Waits briefly for it, then fails with its
-    /// message.
+    /// Milliseconds from now to `deadline` for `poll` (at least 1, rounded up).
+    static func millis(until deadline: ContinuousClock.Instant) -> Int32 {
+        let left = deadline - .now
+        let ms = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
+        return Int32(clamping: max(1, ms))
+    }
+
+    static func isResume(_ line: [UInt8]) -> Bool {
+        if case .event(name: "RESUME", data: _)? = try? QMPMessage.decode(line) { return true }
+        return false
+    }
+
+    /// QEMU closed QMP while starting: it is exiting. Waits briefly for it (returning once it is
+    /// reaped); fails when it does not end.
     mutating func awaitExitAfterQMPClosed() throws {
         let until = ContinuousClock.now + .seconds(2)
+        // QEMU's pidfd turns readable when it exits (whichever thread gets the SIGCHLD).
+        let pidfd = unitop_pidfd_open(qemuPid)
+        defer { if pidfd >= 0 { close(pidfd) } }
         while !reapIfExited() && ContinuousClock.now < until {
-            var p = pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0)
-            _ = poll(&p, 1, 10)
+            var p = [pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0),
+                     pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&p, 2, pidfd >= 0 ? Self.millis(until: until) : 10)
         }
-        if qemuReaped { throw LaunchError(message: failureText(WaitStatus(exitStatus ?? 0))) }
+        // Reaped: the handshake reads what QEMU left and decides whether the guest ran.
+        if qemuReaped { return }
         throw LaunchError(message: "QEMU closed its QMP connection while starting")
     }
 

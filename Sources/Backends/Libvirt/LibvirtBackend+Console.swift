@@ -15,32 +15,18 @@ extension LibvirtBackend {
     /// interrupt it). Other domains (foreign, or on a remote host): only live output through the
     /// libvirt console stream, no history; `force` takes the console over from another client.
     public func console(_ name: String, history: ConsoleHistory, follow: Bool, force: Bool) -> AsyncThrowingStream<[UInt8], Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task { [weak self] in
-                guard let self else { continuation.finish(); return }
-                do {
-                    let inst = try await self.instance(named: name)
-                    let source: AsyncThrowingStream<[UInt8], Error>
-                    if let log = inst.consoleLogPath, self.canReadLocally(log) {
-                        source = ConsoleLogFollower.stream(
-                            path: log, history: history, follow: follow && inst.state.isActive,
-                            hasEnded: { [weak self] in self?.hasEnded(name) ?? true })
-                    } else if follow && inst.state.isActive {
-                        source = try await self.consoleSession(name, force: force).listen()
-                    } else {
-                        continuation.finish()
-                        return
-                    }
-                    for try await chunk in source {
-                        if Task.isCancelled { break }
-                        continuation.yield(chunk)
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+        // Pulled chunk by chunk from the source: its bounded buffer is the only one.
+        DeferredConsoleStream.make { [weak self] in
+            guard let self else { return nil }
+            let inst = try await self.instance(named: name)
+            if let log = inst.consoleLogPath, self.canReadLocally(log) {
+                return ConsoleLogFollower.stream(
+                    path: log, history: history, follow: follow && inst.state.isActive,
+                    hasEnded: { [weak self] in self?.hasEnded(name) ?? true })
+            } else if follow && inst.state.isActive {
+                return try await self.consoleSession(name, force: force).listen()
             }
-            continuation.onTermination = { _ in task.cancel() }
+            return nil
         }
     }
 

@@ -1,57 +1,104 @@
-import Foundation
+import Logging
 import Models
 import QEMUMonitor
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Streams one instance's console log: history first, then new bytes as the monitor appends
-/// them, across rotations (`console.log` → `console.log.1`) without losing or doubling bytes.
+/// them, across rotations (`console.log` → `console.log.1`), reading through one
+/// ``ConsoleLogCursor`` so nothing is lost or doubled.
 ///
-/// Runs entirely on the ``FileWatchHub`` thread. It keeps the current log file open, so a
-/// rotation is noticed as a new inode at the path; the old file is read to its end first.
-final class ConsoleFollower: @unchecked Sendable {
-    typealias Continuation = AsyncThrowingStream<[UInt8], Error>.Continuation
-
+/// Woken by inotify on the instance directory and by the monitor's pidfd (both on the backend's
+/// ``FileWatchHub``), and by its consumer taking a chunk: the stream holds at most
+/// ``ConsoleChunkChannel/capacityBytes``; the rest waits in the log behind the cursor.
+final class ConsoleFollower: Sendable {
     let files: InstanceFiles
     let reader: InstanceReader
     let hub: FileWatchHub
-    let continuation: Continuation
-    private var fd: Int32 = -1
-    private var inode: UInt64 = 0
-    private var watchToken: FileWatchHub.Token?
-    private var processToken: FileWatchHub.Token?
-    private var done = false
+    let channel: ConsoleChunkChannel
 
-    /// Largest chunk handed to the stream.
-    static let chunkBytes = 64 << 10
-
-    init(files: InstanceFiles, reader: InstanceReader, hub: FileWatchHub, continuation: Continuation) {
-        self.files = files; self.reader = reader; self.hub = hub; self.continuation = continuation
+    private struct State {
+        var cursor: ConsoleLogCursor?
+        var follow = false
+        var watchToken: FileWatchHub.Token?
+        var processToken: FileWatchHub.Token?
+        var pumpTimer: FileWatchHub.Token?
+        var done = false
+        /// Called once when the follower ends (the backend forgets it).
+        var onEnd: (@Sendable () -> Void)?
     }
 
-    /// Delivers history and, when `follow`, starts following. Call on the hub thread.
-    func start(history: ConsoleHistory, follow: Bool) {
+    private let state = Mutex(State())
+
+    /// Delay between an append being noticed and the log being read (at most ~80 reads a second).
+    static let coalesce = Duration.milliseconds(12)
+
+    init(files: InstanceFiles, reader: InstanceReader, hub: FileWatchHub, channel: ConsoleChunkChannel) {
+        self.files = files; self.reader = reader; self.hub = hub; self.channel = channel
+        channel.onCancel { [self] in finish(nil) }
+    }
+
+    /// Delivers history and, when `follow`, starts following. Call on the hub thread (the first
+    /// reads may be long). `onEnd` runs once when the follower has ended.
+    func start(history: ConsoleHistory, follow: Bool, onEnd: @escaping @Sendable () -> Void) {
         guard FileIO.exists(files.spec) else {
+            onEnd()
             return finish(UnitopError.instanceNotFound(files.name))
         }
-        openCurrentAndHistory(history)
-        guard follow else { drain(); return finish(nil) }
-        let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_CLOSE_WRITE)
-        watchToken = hub.addWatch(path: files.directory, mask: mask) { [self] m, name in
-            self.changed(mask: m, name: name)
+        let (current, previous) = (files.consoleLog, files.consoleLogPrevious)
+        let started: Bool = state.withLock { s in
+            guard !s.done else { return false }
+            s.cursor = ConsoleLogCursor(current: current, backups: [previous], history: history)
+            s.follow = follow
+            s.onEnd = onEnd
+            return true
         }
-        if watchToken == nil { drain(); return finish(nil) }
-        if let m = reader.monitorPid(files), m.isAlive {
-            processToken = hub.addProcess(pid: m.pid) { [self] in self.pump() }
+        guard started else { onEnd(); return }
+        if follow {
+            let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_CLOSE_WRITE)
+            let watch = hub.addWatch(path: files.directory, mask: mask) { [self] m, _ in changed(mask: m) }
+            let monitor = reader.monitorPid(files).flatMap { m in
+                m.isAlive ? hub.addProcess(pid: m.pid) { [self] in pump() } : nil
+            }
+            if watch == nil {
+                QEMUBackend.log.warning("cannot watch the console log; the stream ends after the history",
+                                        metadata: ["instance": "\(files.name)"])
+            }
+            let keep: Bool = state.withLock { s in
+                s.watchToken = watch; s.processToken = monitor
+                if watch == nil { s.follow = false }
+                return !s.done
+            }
+            if !keep { release(watch: watch, process: monitor) }
         }
         pump()
     }
 
-    /// Stops following (the consumer went away). Call on the hub thread.
-    func cancel() { finish(nil) }
+    /// Ends the stream (with `error`, it throws) and releases everything. Any thread; idempotent.
+    func finish(_ error: (any Error)?) {
+        let ended: (State)? = state.withLock { s in
+            guard !s.done else { return nil }
+            s.done = true
+            let old = s
+            s.cursor = nil; s.watchToken = nil; s.processToken = nil; s.pumpTimer = nil; s.onEnd = nil
+            return old
+        }
+        guard let ended else { return }
+        release(watch: ended.watchToken, process: ended.processToken)
+        if let t = ended.pumpTimer { hub.removeTimer(t) }
+        ended.cursor?.close()
+        if let error { channel.finish(throwing: error) } else { channel.finish() }
+        ended.onEnd?()
+    }
 
-    private func changed(mask: UInt32, name: String) {
+    private func release(watch: FileWatchHub.Token?, process: FileWatchHub.Token?) {
+        if let watch { hub.removeWatch(watch) }
+        if let process { hub.removeProcess(process) }
+    }
+
+    private func changed(mask: UInt32) {
         if mask & UInt32(IN_DELETE_SELF | IN_IGNORED) != 0 { return finish(nil) }
         // A plain append: coalesce. The guest UART writes a few bytes at a time, and waking the
         // consumer for each of those writes costs far more than the bytes; read everything that
@@ -63,126 +110,34 @@ final class ConsoleFollower: @unchecked Sendable {
         pump()
     }
 
-    /// Delay between an append being noticed and the log being read (at most ~60 chunks a second).
-    static let coalesceMillis = 12
-    private var pumpScheduled = false
-
-    /// Pumps once after ``coalesceMillis``; further appends before then are read by that pump.
+    /// Pumps once after ``coalesce``; further appends before then are read by that pump.
     private func schedulePump() {
-        guard !done, !pumpScheduled else { return }
-        pumpScheduled = true
-        let hub = self.hub
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Self.coalesceMillis)) { [self] in
-            hub.perform { [self] in
-                pumpScheduled = false
-                pump()
-            }
+        let schedule = state.withLock { s in !s.done && s.pumpTimer == nil }
+        guard schedule else { return }
+        let timer = hub.addTimer(after: Self.coalesce) { [self] in
+            state.withLock { $0.pumpTimer = nil }
+            pump()
         }
+        state.withLock { s in if s.pumpTimer == nil && !s.done { s.pumpTimer = timer } }
     }
 
-    /// Opens `console.log` (and, for history, `console.log.1`) and delivers the history.
-    private func openCurrentAndHistory(_ history: ConsoleHistory) {
-        for _ in 0..<5 {
-            openCurrent()
-            let prevFd = open(files.consoleLogPrevious, O_RDONLY | O_CLOEXEC)
-            // Only valid if no rotation happened between the two opens.
-            if fd >= 0 && currentPathInode() != inode { if prevFd >= 0 { close(prevFd) }; close(fd); fd = -1; continue }
-            defer { if prevFd >= 0 { close(prevFd) } }
-            let curSize = fd >= 0 ? Self.size(fd) : 0
-            let prevSize = prevFd >= 0 ? Self.size(prevFd) : 0
-            switch history {
-            case .all:
-                if prevFd >= 0 { copy(from: prevFd, offset: 0) }
-                if fd >= 0 { _ = lseek(fd, 0, SEEK_SET) }
-            case .tail(let n):
-                let want = max(0, n)
-                if want > curSize && prevFd >= 0 { copy(from: prevFd, offset: max(0, prevSize - (want - curSize))) }
-                if fd >= 0 { _ = lseek(fd, off_t(max(0, curSize - want)), SEEK_SET) }
-            case .none:
-                if fd >= 0 { _ = lseek(fd, 0, SEEK_END) }
-            }
-            drain()
-            return
-        }
-    }
-
-    private func openCurrent() {
-        fd = open(files.consoleLog, O_RDONLY | O_CLOEXEC)
-        inode = fd >= 0 ? Self.inode(fd) : 0
-    }
-
-    private func currentPathInode() -> UInt64? {
-        var st = stat()
-        return stat(files.consoleLog, &st) == 0 ? UInt64(st.st_ino) : nil
-    }
-
-    /// Reads new bytes, follows a rotation, and finishes once the instance has ended.
+    /// Reads what the channel has room for; finishes once everything is delivered and the
+    /// instance has ended (or at the end of the history when not following).
     private func pump() {
-        guard !done else { return }
-        // Decide "ended" before draining: the monitor writes exit.json after the last byte.
-        let ended = FileIO.exists(files.exit) || !FileIO.exists(files.directory)
+        // Decide "ended" before reading: the monitor writes exit.json after the last byte.
+        let follow = state.withLock { $0.follow }
+        let ended = !follow || FileIO.exists(files.exit) || !FileIO.exists(files.directory)
             || (reader.monitorPid(files).map { !$0.isAlive } ?? false)
-        drain()
-        if ended { finish(nil) }
-    }
-
-    /// Reads the open file to its end, switching to a new file when the path was rotated.
-    private func drain() {
-        while !done {
-            if fd < 0 {
-                openCurrent()
-                if fd < 0 { return }
-            }
-            readToEnd(fd)
-            guard let now = currentPathInode(), now != inode else { return }
-            // Rotated: the old file is complete (the monitor renames before writing the new one).
-            readToEnd(fd)
-            close(fd)
-            fd = -1
-            // Rotated twice since we looked: the file in between is now console.log.1.
-            let prev = open(files.consoleLogPrevious, O_RDONLY | O_CLOEXEC)
-            if prev >= 0 {
-                if Self.inode(prev) != inode { readToEnd(prev) }
-                close(prev)
-            }
+        let result: (outcome: ConsoleLogPump.Outcome, failure: String?)? = state.withLock { s in
+            guard !s.done, let cursor = s.cursor else { return nil }
+            return (ConsoleLogPump.transfer(from: cursor, to: channel).outcome, cursor.failure)
         }
-    }
-
-    private func readToEnd(_ f: Int32) {
-        var buf = [UInt8](repeating: 0, count: Self.chunkBytes)
-        while !done {
-            let n = buf.withUnsafeMutableBytes { read(f, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            yield(Array(buf[0..<n]))
+        guard let (outcome, failure) = result else { return }
+        if let failure {
+            QEMUBackend.log.error("cannot read the console log", metadata: ["instance": "\(files.name)", "error": "\(failure)"])
+            return finish(UnitopError.io(path: files.consoleLog, message: failure))
         }
-    }
-
-    private func copy(from f: Int32, offset: Int) {
-        _ = lseek(f, off_t(offset), SEEK_SET)
-        readToEnd(f)
-    }
-
-    private func yield(_ bytes: [UInt8]) {
-        if case .terminated = continuation.yield(bytes) { finish(nil) }
-    }
-
-    private func finish(_ error: Error?) {
-        guard !done else { return }
-        done = true
-        if let t = watchToken { hub.removeWatch(t); watchToken = nil }
-        if let t = processToken { hub.removeProcess(t); processToken = nil }
-        if fd >= 0 { close(fd); fd = -1 }
-        if let error { continuation.finish(throwing: error) } else { continuation.finish() }
-    }
-
-    static func size(_ f: Int32) -> Int {
-        var st = stat()
-        return fstat(f, &st) == 0 ? Int(st.st_size) : 0
-    }
-
-    static func inode(_ f: Int32) -> UInt64 {
-        var st = stat()
-        return fstat(f, &st) == 0 ? UInt64(st.st_ino) : 0
+        ConsoleLogPump.proceed(after: outcome, ended: ended, channel: channel, hub: hub,
+                               pump: { [self] in pump() }, finish: { finish(nil) })
     }
 }

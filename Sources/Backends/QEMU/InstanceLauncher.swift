@@ -44,7 +44,7 @@ struct InstanceLauncher: Sendable {
                 throw UnitopError.io(path: files.directory, message: String(cString: strerror(errno)))
             }
             do { try FileIO.writeJSON(record, files.spec) } catch {
-                try? FileManager.default.removeItem(atPath: files.directory)
+                Self.removeDirectory(files.directory)
                 throw UnitopError.io(path: files.spec, message: "\(error)")
             }
         }
@@ -135,10 +135,21 @@ struct InstanceLauncher: Sendable {
     }
 
     func removeInstance(_ files: InstanceFiles) {
-        try? StateLock.withLock(stateDirectory: paths.stateDirectory) {
-            try? FileManager.default.removeItem(atPath: files.directory)
+        do {
+            try StateLock.withLock(stateDirectory: paths.stateDirectory) { Self.removeDirectory(files.directory) }
+        } catch {
+            QEMUBackend.log.warning("cannot take the state lock to clean up a failed start",
+                                    metadata: ["instance": "\(files.name)", "error": "\(error)"])
         }
         for s in files.sockets { unlink(s) }
+    }
+
+    /// Removes what a failed start left; a failure to do so is logged (the start's own error
+    /// is what the caller reports).
+    static func removeDirectory(_ path: String) {
+        do { try FileManager.default.removeItem(atPath: path) } catch {
+            QEMUBackend.log.warning("cannot remove a failed start's directory", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
     }
 }
 

@@ -123,7 +123,12 @@ struct InstanceReader: Sendable {
     func recordMonitorDeath(_ f: InstanceFiles) -> ExitRecord {
         if let q = qemuPid(f), q.isAlive { _ = Glibc.kill(q.pid, SIGKILL) }
         let rec = ExitRecord(state: .crashed, exitCode: nil, reason: "monitor died")
-        if FileIO.exists(f.directory) { try? FileIO.writeJSON(rec, f.exit) }
+        if FileIO.exists(f.directory) {
+            do { try FileIO.writeJSON(rec, f.exit) } catch {
+                QEMUBackend.log.warning("cannot record a dead monitor's instance as crashed",
+                                        metadata: ["instance": "\(f.name)", "error": "\(error)"])
+            }
+        }
         for s in f.sockets { unlink(s) }
         return rec
     }

@@ -1,5 +1,6 @@
 import CUnitopSys
 import Foundation
+import Logging
 import Models
 import QEMUMonitor
 #if canImport(Glibc)
@@ -11,15 +12,19 @@ import Glibc
 ///
 /// No daemon: listing reads state files; actions talk to the instance's monitor over its
 /// control socket; console and events are driven by inotify on one shared thread.
-public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
+public final class QEMUBackend: UnikernelBackend, Sendable {
     public let kind = BackendKind.qemu
     public let capabilities = BackendCapabilities.all
     public let host = "local"
     public let paths: UnitopPaths
     public let config: Config
     let reader: InstanceReader
-    let hub = FileWatchHub()
+    let hub = FileWatchHub(threadName: "unitop-qemu-watch")
     let eventCenter: EventCenter
+    /// The console streams handed out and not ended yet (``close()`` ends them).
+    let consoleStreams = ClosingRegistry()
+    /// Failures this backend handles itself (a retry, a fallback) but should leave a trace of.
+    static let log = Logger(label: "unitop.backend.qemu")
 
     /// How long a graceful stop may take beyond its timeout (quit, SIGTERM, SIGKILL steps).
     static let stopEscalationSlackSeconds = 15.0
@@ -47,10 +52,12 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
         for (dir, sticky) in ownDirectories(paths) { try SecureDirectory.prepare(dir, allowSticky: sticky) }
     }
 
-    /// Ends the event subscriptions and console streams this backend handed out. (The inotify
-    /// thread is shared by ``FileWatchHub``; see there.)
+    /// Ends the event subscriptions and console streams this backend handed out, and its
+    /// inotify thread (with its descriptors). Later console streams and subscriptions end at once.
     public func close() {
+        consoleStreams.closeAll()
         eventCenter.finishAll()
+        hub.close()
     }
 
     // MARK: listing
@@ -96,6 +103,8 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
             // The monitor may have gone meanwhile; re-read decides.
             let now = try await instance(named: name)
             if now.state.isActive { throw e }
+            Self.log.info("kill: the monitor did not take the request; the instance had ended",
+                          metadata: ["instance": "\(name)", "error": "\(e)", "state": "\(now.state)"])
             return
         }
         try await waitUntilFinished(name, timeout: Self.stopEscalationSlackSeconds)
@@ -120,7 +129,12 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
         var inst = try await instance(named: name)
         if inst.state.isActive {
             guard force else { throw UnitopError.invalidState(name: name, state: inst.state, action: "remove") }
-            _ = try? await control(name, ControlRequest(op: .kill), action: "remove")
+            do {
+                try await control(name, ControlRequest(op: .kill), action: "remove")
+            } catch {
+                // The monitor may have ended meanwhile; waiting for the end below decides.
+                Self.log.info("remove --force: kill request failed", metadata: ["instance": "\(name)", "error": "\(error)"])
+            }
             try await waitUntilFinished(name, timeout: Self.stopEscalationSlackSeconds)
             inst = try await instance(named: name)
         }
@@ -138,24 +152,39 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
                     throw UnitopError.io(path: files.directory, message: String(cString: strerror(errno)))
                 }
                 for s in files.sockets { unlink(s) }
-                try? FileManager.default.removeItem(atPath: gone)
+                do { try FileManager.default.removeItem(atPath: gone) } catch {
+                    Self.log.warning("cannot delete a removed instance's files", metadata: ["path": "\(gone)", "error": "\(error)"])
+                }
             }
         }
     }
 
     // MARK: console
 
+    /// The console of `name`: `history`, then (when `follow`) live output until the instance
+    /// ends. The stream holds at most ``ConsoleChunkChannel/defaultCapacityBytes``: a consumer
+    /// that falls behind is served from the log later, so nothing is lost and memory stays bounded.
     public func console(_ name: String, history: ConsoleHistory, follow: Bool) -> AsyncThrowingStream<[UInt8], Error> {
-        let files = reader.files(name), reader = self.reader, hub = self.hub
-        return AsyncThrowingStream { cont in
-            if (try? InstanceName.validate(name)) == nil {
-                cont.finish(throwing: UnitopError.instanceNotFound(name))
-                return
-            }
-            let follower = ConsoleFollower(files: files, reader: reader, hub: hub, continuation: cont)
-            cont.onTermination = { _ in hub.perform { follower.cancel() } }
-            hub.perform { follower.start(history: history, follow: follow) }
+        console(name, history: history, follow: follow, through: ConsoleChunkChannel())
+    }
+
+    /// ``console(_:history:follow:)`` through a given channel (tests read its high-water mark).
+    func console(_ name: String, history: ConsoleHistory, follow: Bool, through channel: ConsoleChunkChannel) -> AsyncThrowingStream<[UInt8], Error> {
+        let stream = channel.stream()
+        guard (try? InstanceName.validate(name)) != nil else {
+            channel.finish(throwing: UnitopError.instanceNotFound(name))
+            return stream
         }
+        let follower = ConsoleFollower(files: reader.files(name), reader: reader, hub: hub, channel: channel)
+        guard let token = consoleStreams.add({ follower.finish(nil) }) else {
+            follower.finish(nil)
+            return stream
+        }
+        let streams = consoleStreams
+        hub.perform {
+            follower.start(history: history, follow: follow) { streams.remove(token) }
+        }
+        return stream
     }
 
     public func sendConsoleInput(_ name: String, bytes: [UInt8]) async throws {
@@ -165,6 +194,7 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
         do {
             try await offPool { try MonitorClient.sendConsole(socket, bytes) }
         } catch {
+            Self.log.warning("console input not delivered", metadata: ["instance": "\(name)", "error": "\(error)"])
             throw UnitopError.failed("cannot send input to '\(name)': its monitor is not reachable")
         }
     }
@@ -203,13 +233,33 @@ public final class QEMUBackend: UnikernelBackend, @unchecked Sendable {
     }
 
     /// Waits until the instance has ended (exit record written), up to `timeout` seconds.
+    /// Woken by changes in the instance's directory and by its monitor's exit (no polling).
     func waitUntilFinished(_ name: String, timeout: Double) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
+        let (changes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let files = reader.files(name)
+        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF)
+        let watch = hub.addWatch(path: files.directory, mask: mask) { _, _ in wake.yield() }
+        let monitor = reader.monitorPid(files).flatMap { m in hub.addProcess(pid: m.pid) { wake.yield() } }
+        let timer = hub.addTimer(after: .milliseconds(Int64(max(0, timeout) * 1000))) { wake.yield() }
+        defer {
+            if let watch { hub.removeWatch(watch) }
+            if let monitor { hub.removeProcess(monitor) }
+            if let timer { hub.removeTimer(timer) }
+            wake.finish()
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int64(max(0, timeout) * 1000))
+        var wakeUps = changes.makeAsyncIterator()
         while true {
             let inst = try await instance(named: name)
             if inst.state.isFinished { return }
-            if Date() >= deadline { throw UnitopError.timeout("'\(name)' did not stop within \(Int(timeout))s") }
-            try await Task.sleep(nanoseconds: 20_000_000)
+            // Without a watch (hub closed) or a timer there is nothing to wake this: give up.
+            if watch == nil || timer == nil {
+                Self.log.warning("cannot watch an instance's end", metadata: ["instance": "\(name)"])
+            }
+            if ContinuousClock.now >= deadline || watch == nil || timer == nil {
+                throw UnitopError.timeout("'\(name)' did not stop within \(Int(timeout))s")
+            }
+            guard await wakeUps.next() != nil else { throw CancellationError() }
         }
     }
 }

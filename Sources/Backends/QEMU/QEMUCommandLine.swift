@@ -53,8 +53,13 @@ enum KVMProbe {
             if lines.count == 2, lines[0] == key { return lines[1] == "ok" }
         }
         let ok = runProbe(binary: binary)
-        try? FileIO.makeDirectory(runtimeDirectory)
-        try? FileIO.writeAtomically(cache, Array("\(key)\n\(ok ? "ok" : "fail")\n".utf8))
+        do {
+            try FileIO.makeDirectory(runtimeDirectory)
+            try FileIO.writeAtomically(cache, Array("\(key)\n\(ok ? "ok" : "fail")\n".utf8))
+        } catch {
+            QEMUBackend.log.info("cannot cache the KVM probe's result (the next start probes again)",
+                                 metadata: ["path": "\(cache)", "error": "\(error)"])
+        }
         return ok
     }
 
@@ -73,15 +78,20 @@ enum KVMProbe {
         let commands = Array("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n".utf8)
         _ = commands.withUnsafeBytes { write(input[1], $0.baseAddress, $0.count) }
         close(input[1])
-        let deadline = Date().addingTimeInterval(probeTimeoutSeconds)
+        // Wait for the probe's exit on its pidfd, with the deadline as the poll timeout.
+        let pidfd = unitop_pidfd_open(pid)
+        defer { if pidfd >= 0 { close(pidfd) } }
+        let deadline = ContinuousClock.now + .seconds(probeTimeoutSeconds)
         var status: Int32 = 0
         while waitpid(pid, &status, WNOHANG) == 0 {
-            guard Date() < deadline else {
+            let left = deadline - .now
+            guard left > .zero, pidfd >= 0 else {
                 kill(pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 return false
             }
-            usleep(20_000)
+            var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&p, 1, Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1))
         }
         return status == 0  // exited normally with status 0
     }
