@@ -39,15 +39,17 @@ public struct ConfirmDialog: Sendable, Equatable {
     public var effect: Effect
 }
 
-/// The start form: launch parameters with defaults from the image sidecar.
+/// The start form: launch parameters prefilled by ``LaunchResolver`` (the image sidecar, else the
+/// config, else the defaults); on Enter the fields are the explicit values the resolver checks.
 public struct StartForm: Sendable, Equatable {
-    public enum Field: Int, CaseIterable, Sendable { case name, memory, cpus, append, backend }
+    public enum Field: Int, CaseIterable, Sendable { case name, memory, cpus, append, machine, backend }
     public var imagePath: String
     public var imageName: String
     public var name: String
     public var memory: String
     public var cpus: String
     public var append: String
+    /// One of ``LaunchLimits/machines`` (chosen with Left/Right).
     public var machine: String
     /// Index into ``AppState/backends``.
     public var backendIndex: Int
@@ -146,6 +148,8 @@ public struct AppState: Sendable {
     /// False for NO_COLOR / monochrome terminals: guest colours are dropped, attributes kept.
     public var colorsEnabled = true
     public var stopTimeoutSeconds: Double = 10
+    /// Resolves the start form's launch values (the config's `[qemu]` machine, accel, CPU model).
+    public var launchResolver = LaunchResolver()
     public var scrollbackLines = 10_000
 
     /// Spinner frame counter (advanced by ticks).

@@ -69,6 +69,7 @@ public enum TUIApp {
         state.width = size.width; state.height = size.height
         state.mouseEnabled = options.config.mouse
         state.stopTimeoutSeconds = options.config.stopTimeoutSeconds
+        state.launchResolver = LaunchResolver(config: options.config)
         state.scrollbackLines = max(100, min(1_000_000, options.config.scrollbackLines))
         let noColor = options.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         state.colorsEnabled = !noColor && capabilities.colors > 0
