@@ -48,8 +48,8 @@ struct PsCommand: AsyncParsableCommand {
             t.append([
                 i.name, i.backend.rawValue, i.host, image.isEmpty ? "-" : image, state,
                 i.pid.map { "\($0)" } ?? "-", "\(i.cpus)", HumanFormat.mebibytes(i.memoryMiB),
-                i.uptimeSeconds(now: now).map(HumanFormat.duration) ?? "-",
-                i.bootMillis.map(HumanFormat.millis) ?? "-", exit,
+                i.uptimeSeconds(now: now).map(Formatting.duration) ?? "-",
+                i.bootMillis.map(Formatting.millis) ?? "-", exit,
             ])
         }
         return t
