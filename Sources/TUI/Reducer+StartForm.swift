@@ -56,34 +56,34 @@ extension Reducer {
         return []
     }
 
-    static func startFormKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    /// Start form keys (see ``KeyMap``); typing goes through ``editStartForm(_:_:)``.
+    static func startFormAction(_ state: inout AppState, _ action: KeyAction) -> [Effect] {
         guard var form = state.startForm else { return [] }
         let fields = StartForm.Field.allCases.filter { $0 != .backend || state.backends.count > 1 }
         let fi = fields.firstIndex(of: form.field) ?? 0
-        switch key {
-        case .escape:
+        switch action {
+        case .cancel:
             state.startForm = nil
             setMessage(&state, "start cancelled", error: false)
             return []
-        case .tab, .down: form.field = fields[(fi + 1) % fields.count]
-        case .backTab, .up: form.field = fields[(fi + fields.count - 1) % fields.count]
-        case .enter:
-            return submitStartForm(&state, form)
-        case .left, .right:
-            cycle(&form, state, by: key == .left ? -1 : 1)
-        case .character(" ") where form.field == .backend || form.field == .machine:
-            cycle(&form, state, by: 1)
-        case .backspace, .control("h"):
-            edit(&form) { if !$0.isEmpty { $0.removeLast() } }
-        case .control("u"):
-            edit(&form) { $0 = "" }
-        case .character(let c):
-            guard c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { break }
-            edit(&form) { if $0.count < 1024 { $0.append(c) } }
+        case .nextField: form.field = fields[(fi + 1) % fields.count]
+        case .previousField: form.field = fields[(fi + fields.count - 1) % fields.count]
+        case .submit: return submitStartForm(&state, form)
+        case .choosePrevious: cycle(&form, state, by: -1)
+        case .chooseNext: cycle(&form, state, by: 1)
+        case .deleteBackward: edit(&form) { if !$0.isEmpty { $0.removeLast() } }
+        case .clearField: edit(&form) { $0 = "" }
         default: break
         }
         state.startForm = form
         return []
+    }
+
+    /// Changes the focused text field of the start form.
+    static func editStartForm(_ state: inout AppState, _ change: (inout String) -> Void) {
+        guard var form = state.startForm else { return }
+        edit(&form, change)
+        state.startForm = form
     }
 
     /// Left/Right on a choice field: the next backend or machine type.

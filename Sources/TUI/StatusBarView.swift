@@ -27,7 +27,7 @@ enum StatusBarView {
             grid.put(" keys go to the guest · Ctrl-] leaves", x: 0, y: y, style: t[.dim], maxWidth: keysRight)
         } else {
             var x = 1
-            for (key, label) in KeyBindings.hints(for: s) {
+            for (key, label) in KeyMap.hints(for: s) {
                 let need = key.displayWidth + 1 + label.displayWidth + 2
                 if x + need > keysRight { break }
                 x += grid.put(key, x: x, y: y, style: t[.keyHint])
