@@ -136,6 +136,9 @@ public struct AppState: Sendable {
 
     public var stats: [InstanceID: StatsHistory] = [:]
     public var backends: [BackendRef] = []
+    /// What each backend can report (filled from the backends at start); a backend not in the
+    /// map is taken to report everything.
+    public var backendCapabilities: [BackendRef: BackendCapabilities] = [:]
     public var connections: [BackendRef: ConnectionStatus] = [:]
     public var instancesLoaded: Set<BackendRef> = []
 
@@ -168,6 +171,11 @@ public struct AppState: Sendable {
         guard imageRows.indices.contains(imageCursor) else { return nil }
         return images[imageRows[imageCursor]]
     }
+    /// What the backend of `inst` can report.
+    public func capabilities(of inst: Instance) -> BackendCapabilities {
+        backendCapabilities[BackendRef(kind: inst.backend, host: inst.host)] ?? .all
+    }
+
     /// The instance whose console the console pane / console screen shows.
     public var consoleInstanceID: InstanceID? { interactive ?? selectedID }
 

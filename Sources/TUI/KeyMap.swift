@@ -170,9 +170,10 @@ public enum KeyMap {
     }
 
     /// Status bar hints for the current screen, (key, label), from the bindings that work here
-    /// (global ones last); actions that change an instance are left out when read-only.
+    /// (the screen's own first, global ones last; the list's console shortcuts are left to the
+    /// help); actions that change an instance are left out when read-only.
     static func hints(for state: AppState) -> [(String, String)] {
-        let steps = lookups(state)
+        let steps = lookups(state).filter { $0.only == nil }
         let ordered = steps.filter { $0.scope != .global } + steps.filter { $0.scope == .global }
         var out: [(String, String)] = []
         var seen = Set<KeyAction>()

@@ -47,8 +47,9 @@ public enum TUIApp {
             FileHandle.standardError.write(Data("unitop: \(error)\n".utf8))
             return 1
         }
-        let state = initialState(backends: backends.map { BackendRef(kind: $0.kind, host: $0.host) },
-                                 options: options, capabilities: driver.capabilities, size: driver.size)
+        let refs = backends.map { BackendRef(kind: $0.kind, host: $0.host) }
+        let state = initialState(backends: refs, options: options, capabilities: driver.capabilities, size: driver.size,
+                                 backendCapabilities: Dictionary(zip(refs, backends.map(\.capabilities)), uniquingKeysWith: { a, _ in a }))
         let dirs = options.imageDirectories ?? ([options.paths.imagesDirectory] + options.config.imageDirectories)
         let runtime = Runtime(state: state, backends: backends, driver: driver, imageDirectories: dirs)
         ncursesDriver?.onTerminationRequest = { [weak runtime] _ in runtime?.stop() }
@@ -60,10 +61,13 @@ public enum TUIApp {
     @MainActor private static var ncursesDriver: NCursesDriver?
 
     /// The state the UI starts with: theme chosen, options applied, nothing loaded yet.
+    /// `backendCapabilities`: what each backend can report (``UnikernelBackend/capabilities``).
     public static func initialState(backends: [BackendRef], options: TUIOptions,
-                                    capabilities: TerminalCapabilities, size: (width: Int, height: Int)) -> AppState {
+                                    capabilities: TerminalCapabilities, size: (width: Int, height: Int),
+                                    backendCapabilities: [BackendRef: BackendCapabilities] = [:]) -> AppState {
         var state = AppState()
         state.backends = backends
+        state.backendCapabilities = backendCapabilities
         state.readonly = options.readonly
         state.capabilities = capabilities
         state.width = size.width; state.height = size.height
