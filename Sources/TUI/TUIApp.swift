@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Models
 
 /// Options the executable passes to the TUI.
@@ -14,6 +15,9 @@ public struct TUIOptions: Sendable {
     public var imageDirectories: [String]?
     /// Makes the terminal driver; nil: the ncurses driver. Tests pass one returning an ``InMemoryDriver``.
     public var driverFactory: (@MainActor @Sendable (TUIOptions) throws -> any TerminalDriver)?
+    /// Where the runtime logs backend failures (label `unitop.tui`; the executable's handler
+    /// writes `$STATE/unitop.log`). Tests pass one with a recording handler.
+    public var logger = Logger(label: "unitop.tui")
 
     public init(readonly: Bool, theme: String?, config: Config, paths: UnitopPaths,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -51,7 +55,7 @@ public enum TUIApp {
         let state = initialState(backends: refs, options: options, capabilities: driver.capabilities, size: driver.size,
                                  backendCapabilities: Dictionary(zip(refs, backends.map(\.capabilities)), uniquingKeysWith: { a, _ in a }))
         let dirs = options.imageDirectories ?? ([options.paths.imagesDirectory] + options.config.imageDirectories)
-        let runtime = Runtime(state: state, backends: backends, driver: driver, imageDirectories: dirs)
+        let runtime = Runtime(state: state, backends: backends, driver: driver, imageDirectories: dirs, logger: options.logger)
         ncursesDriver?.onTerminationRequest = { [weak runtime] _ in runtime?.stop() }
         let status = await runtime.run()
         ncursesDriver = nil
