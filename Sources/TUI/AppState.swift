@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Models
 
@@ -57,12 +58,13 @@ public struct StartForm: Sendable, Equatable {
     public var error: String?
 }
 
-/// Bounded history of CPU samples for sparklines.
+/// Bounded history of CPU samples for sparklines: a window of the last ``capacity`` samples,
+/// kept in a `Deque` so each new sample drops the oldest in O(1) instead of shifting the array.
 public struct StatsHistory: Sendable, Equatable {
     public static let capacity = 60
-    public private(set) var samples: [Double] = []
+    public private(set) var samples: Deque<Double> = []
     public mutating func add(_ v: Double) {
-        if samples.count >= Self.capacity { samples.removeFirst(samples.count - Self.capacity + 1) }
+        while samples.count >= Self.capacity { samples.removeFirst() }
         samples.append(v)
     }
 
