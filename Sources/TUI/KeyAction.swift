@@ -41,8 +41,8 @@ public enum KeyAction: String, Sendable, CaseIterable {
 /// Where a binding applies: one section of the help screen each, in this order.
 public enum KeyScope: String, Sendable, CaseIterable {
     case global = "Everywhere"
-    case list = "Lists (instances, images)"
     case instance = "Instances (list and full-screen console)"
+    case list = "Lists (instances, images)"
     case console = "Console (pane with the keyboard, full screen)"
     case images = "Images"
     case details = "Details"

@@ -102,6 +102,16 @@ import Testing
         for label in ["console", "stop", "kill", "filter", "help", "quit"] { #expect(list.contains(label)) }
     }
 
+    @Test func everyBindingIsOnExactlyOneHelpLine() {
+        let covered = KeyScope.allCases.flatMap { KeyMap.helpEntries($0).flatMap(\.bindings) }
+        #expect(covered == KeyMap.bindings.sorted { KeyScope.allCases.firstIndex(of: $0.scope)! < KeyScope.allCases.firstIndex(of: $1.scope)! })
+        // a pair is two bindings of one scope side by side in the table
+        for (i, b) in KeyMap.bindings.enumerated() where b.pairHelp != nil {
+            #expect(i + 1 < KeyMap.bindings.count && KeyMap.bindings[i + 1].scope == b.scope && KeyMap.bindings[i + 1].pairHelp == nil,
+                    "\(b.action) pairs with a binding of its scope")
+        }
+    }
+
     @Test func everyHelpLineFitsTheHelpBox() {
         for readonly in [false, true] {
             for line in KeyMap.helpLines(readonly: readonly) {

@@ -198,11 +198,12 @@ import Testing
             press(&s, .character("j"))
         }
         let text = seen.joined(separator: "\n")
-        for b in KeyMap.bindings {
-            let keys = b.keys.map(\.helpName).joined(separator: " ")
-            #expect(text.contains(keys + " ") && text.contains(b.help), "help lacks \(keys): \(b.help)")
+        for scope in KeyScope.allCases {
+            #expect(text.contains(scope.rawValue), "help lacks \(scope)")
+            for e in KeyMap.helpEntries(scope) {
+                #expect(text.contains(e.keys + " ") && text.contains(e.text), "help lacks \(e.keys): \(e.text)")
+            }
         }
-        for scope in KeyScope.allCases { #expect(text.contains(scope.rawValue), "help lacks \(scope)") }
     }
 
     @Test func consolePaneTitleWithoutSelection() {
