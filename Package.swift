@@ -19,7 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // TOML parsing for config.toml, image sidecars and themes.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        // Deque for bounded ring buffers (scrollback, sparklines).
+        // Deque: the TUI's per-instance CPU history (a bounded window for the sparklines).
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
@@ -39,7 +39,6 @@ let package = Package(
             name: "Models",
             dependencies: [
                 .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "Collections", package: "swift-collections"),
             ]
         ),
         // The per-instance QEMU supervisor: owns one QEMU process, its QMP socket and its console
@@ -62,6 +61,7 @@ let package = Package(
             dependencies: [
                 "Models", "CNCursesW", .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         // The executable: argument parsing and subcommands.
@@ -78,7 +78,10 @@ let package = Package(
         .target(name: "UnitopTesting", dependencies: ["Models"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "UnitopTesting"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "QEMUMonitor", "Models", "UnitopTesting"]),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Models", "Backends", "UnitopTesting"]),
+        .testTarget(name: "TUITests", dependencies: [
+            "TUI", "Models", "Backends", "UnitopTesting", .product(name: "Logging", package: "swift-log"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ]),
         .testTarget(name: "UnitopCLITests", dependencies: ["Models", "UnitopTesting"]),
     ],
     swiftLanguageModes: [.v6]

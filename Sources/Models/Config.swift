@@ -24,10 +24,10 @@ public struct Config: Sendable, Equatable {
 /// QEMU settings in `[qemu]` of the config.
 public struct QEMUSettings: Sendable, Equatable {
     public var binary: String = "qemu-system-x86_64"
-    public var accel: Accel = .auto
+    public var accel: Accel = LaunchResolver.defaultAccel
     /// CPU model; nil lets the backend choose (`kvm64` under KVM, QEMU's default under TCG).
     public var cpu: String? = nil
-    public var machine: String = "pc"
+    public var machine: String = LaunchResolver.defaultMachine
 
     public init() {}
 }

@@ -107,8 +107,8 @@ public enum ConfigLoader {
             try qemu.rejectUnknownKeys(qemuKeys)
             if let binary = try qemu.string("binary") { config.qemu.binary = binary }
             if let accel = try qemu.string("accel", maxBytes: 16) {
-                guard let a = Accel(rawValue: accel) else {
-                    throw qemu.fail("accel", "'qemu.accel' must be auto, kvm or tcg, not '\(accel)'")
+                guard let a = Accel(rawValue: accel), LaunchLimits.accels.contains(a) else {
+                    throw qemu.fail("accel", "'qemu.accel' must be \(LaunchLimits.accelList), not '\(accel)'")
                 }
                 config.qemu.accel = a
             }
@@ -119,8 +119,8 @@ public enum ConfigLoader {
                 config.qemu.cpu = cpu
             }
             if let machine = try qemu.string("machine", maxBytes: 128) {
-                guard isOptionWord(machine, allowing: "") else {
-                    throw qemu.fail("machine", "'qemu.machine' must be a machine type such as pc, q35 or microvm, not '\(machine)'")
+                guard LaunchLimits.machines.contains(machine) else {
+                    throw qemu.fail("machine", "'qemu.machine' must be \(LaunchLimits.machineList), not '\(machine)'")
                 }
                 config.qemu.machine = machine
             }

@@ -6,7 +6,7 @@ import Foundation
 /// ```toml
 /// memory = "64M"        # or an integer number of MiB
 /// cpus = 1
-/// machine = "pc"        # pc | microvm
+/// machine = "pc"        # see LaunchLimits.machines
 /// append = "console=ttyS0"
 /// description = "what this image is"
 /// ```
@@ -14,10 +14,6 @@ import Foundation
 public enum SidecarLoader {
     /// Sidecars larger than this are refused.
     public static let maxSidecarBytes = 64 * 1024
-    /// Largest `cpus` accepted.
-    public static let maxCPUs = 256
-    /// Machine types a sidecar may ask for.
-    public static let machines: Set<String> = ["pc", "microvm"]
     static let knownKeys: Set<String> = ["memory", "cpus", "machine", "append", "description"]
 
     /// Where a sidecar for the image at `imagePath` may live, in order:
@@ -77,8 +73,8 @@ public enum SidecarLoader {
         var defaults = ImageDefaults()
         if let v = root.value("memory") {
             if let n = v.int {
-                guard n >= 1, n <= MemorySize.maxMiB else {
-                    throw root.fail("memory", "'memory' must be between 1 and \(MemorySize.maxMiB) MiB, not \(n)")
+                guard LaunchLimits.memoryMiB.contains(n) else {
+                    throw root.fail("memory", "'memory' must be between 1 and \(LaunchLimits.memoryMiB.upperBound) MiB, not \(n)")
                 }
                 defaults.memoryMiB = n
             } else if let s = v.string {
@@ -91,10 +87,10 @@ public enum SidecarLoader {
                 throw root.fail("memory", "'memory' must be a size such as \"64M\" or a number of MiB, not \(root.typeName(v))")
             }
         }
-        defaults.cpus = try root.int("cpus", range: 1...maxCPUs)
+        defaults.cpus = try root.int("cpus", range: LaunchLimits.cpus)
         if let machine = try root.string("machine", maxBytes: 64) {
-            guard machines.contains(machine) else {
-                throw root.fail("machine", "'machine' must be one of \(machines.sorted().joined(separator: ", ")), not '\(machine)'")
+            guard LaunchLimits.machines.contains(machine) else {
+                throw root.fail("machine", "'machine' must be \(LaunchLimits.machineList), not '\(machine)'")
             }
             defaults.machine = machine
         }

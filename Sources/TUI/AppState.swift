@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Models
 
@@ -39,15 +40,17 @@ public struct ConfirmDialog: Sendable, Equatable {
     public var effect: Effect
 }
 
-/// The start form: launch parameters with defaults from the image sidecar.
+/// The start form: launch parameters prefilled by ``LaunchResolver`` (the image sidecar, else the
+/// config, else the defaults); on Enter the fields are the explicit values the resolver checks.
 public struct StartForm: Sendable, Equatable {
-    public enum Field: Int, CaseIterable, Sendable { case name, memory, cpus, append, backend }
+    public enum Field: Int, CaseIterable, Sendable { case name, memory, cpus, append, machine, backend }
     public var imagePath: String
     public var imageName: String
     public var name: String
     public var memory: String
     public var cpus: String
     public var append: String
+    /// One of ``LaunchLimits/machines`` (chosen with Left/Right).
     public var machine: String
     /// Index into ``AppState/backends``.
     public var backendIndex: Int
@@ -55,12 +58,13 @@ public struct StartForm: Sendable, Equatable {
     public var error: String?
 }
 
-/// Bounded history of CPU samples for sparklines.
+/// Bounded history of CPU samples for sparklines: a window of the last ``capacity`` samples,
+/// kept in a `Deque` so each new sample drops the oldest in O(1) instead of shifting the array.
 public struct StatsHistory: Sendable, Equatable {
     public static let capacity = 60
-    public private(set) var samples: [Double] = []
+    public private(set) var samples: Deque<Double> = []
     public mutating func add(_ v: Double) {
-        if samples.count >= Self.capacity { samples.removeFirst(samples.count - Self.capacity + 1) }
+        while samples.count >= Self.capacity { samples.removeFirst() }
         samples.append(v)
     }
 
@@ -134,6 +138,9 @@ public struct AppState: Sendable {
 
     public var stats: [InstanceID: StatsHistory] = [:]
     public var backends: [BackendRef] = []
+    /// What each backend can report (filled from the backends at start); a backend not in the
+    /// map is taken to report everything.
+    public var backendCapabilities: [BackendRef: BackendCapabilities] = [:]
     public var connections: [BackendRef: ConnectionStatus] = [:]
     public var instancesLoaded: Set<BackendRef> = []
 
@@ -146,6 +153,8 @@ public struct AppState: Sendable {
     /// False for NO_COLOR / monochrome terminals: guest colours are dropped, attributes kept.
     public var colorsEnabled = true
     public var stopTimeoutSeconds: Double = 10
+    /// Resolves the start form's launch values (the config's `[qemu]` machine, accel, CPU model).
+    public var launchResolver = LaunchResolver()
     public var scrollbackLines = 10_000
 
     /// Spinner frame counter (advanced by ticks).
@@ -164,6 +173,11 @@ public struct AppState: Sendable {
         guard imageRows.indices.contains(imageCursor) else { return nil }
         return images[imageRows[imageCursor]]
     }
+    /// What the backend of `inst` can report.
+    public func capabilities(of inst: Instance) -> BackendCapabilities {
+        backendCapabilities[BackendRef(kind: inst.backend, host: inst.host)] ?? .all
+    }
+
     /// The instance whose console the console pane / console screen shows.
     public var consoleInstanceID: InstanceID? { interactive ?? selectedID }
 

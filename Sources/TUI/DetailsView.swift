@@ -6,15 +6,18 @@ enum DetailsView {
     static func fields(_ inst: Instance, _ s: AppState) -> [(String, String)] {
         let dash = s.symbols.emDash
         func opt<T>(_ v: T?) -> String { v.map { "\($0)" } ?? dash }
+        let caps = s.capabilities(of: inst)
+        /// `v`, else "n/a (libvirt)" when the backend cannot know it, else the dash of "not yet".
+        func known<T>(_ v: T?, _ gap: Bool) -> String { v.map { "\($0)" } ?? (gap ? CapabilityGap.text(inst.backend) : dash) }
         var f: [(String, String)] = [
             ("Name", inst.name), ("Backend", inst.backend.rawValue), ("Host", inst.host), ("Image", inst.image.isEmpty ? dash : inst.image),
             ("State", InstancesTableView.stateText(inst, s)), ("Detail", opt(inst.stateDetail)),
-            ("PID", opt(inst.pid)), ("Memory", "\(inst.memoryMiB) MiB"), ("CPUs", "\(inst.cpus)"),
+            ("PID", known(inst.pid, CapabilityGap.pid(inst, caps))), ("Memory", "\(inst.memoryMiB) MiB"), ("CPUs", "\(inst.cpus)"),
             ("Accel", opt(inst.accel)), ("Machine", opt(inst.machine)), ("Append", inst.append.map { $0.isEmpty ? "(none)" : $0 } ?? dash),
             ("Started", inst.startedAt.map(Formatting.date) ?? dash),
             ("Uptime", inst.state.isActive ? inst.startedAt.map { Formatting.duration(s.now.timeIntervalSince($0)) } ?? dash : dash),
-            ("Boot", inst.bootMillis.map { Formatting.millis($0) } ?? dash),
-            ("Exit code", opt(inst.exitCode)), ("Exit reason", opt(inst.exitReason)),
+            ("Boot", known(inst.bootMillis.map { Formatting.millis($0) }, CapabilityGap.bootTime(inst, caps))),
+            ("Exit code", known(inst.exitCode, CapabilityGap.exitCode(inst, caps))), ("Exit reason", opt(inst.exitReason)),
         ]
         f += statsFields(inst, s)
         f.append(("State dir", opt(inst.stateDirectory)))

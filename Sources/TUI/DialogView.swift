@@ -18,6 +18,7 @@ enum DialogView {
         let t = s.theme
         var rows: [(StartForm.Field, String, String)] = [
             (.name, "Name", f.name), (.memory, "Memory", f.memory), (.cpus, "CPUs", f.cpus), (.append, "Append", f.append),
+            (.machine, "Machine", "< \(f.machine) >"),
         ]
         if s.backends.count > 1 {
             let b = s.backends.indices.contains(f.backendIndex) ? s.backends[f.backendIndex].description : "?"
@@ -36,7 +37,7 @@ enum DialogView {
             guard yy < inner.y + inner.height else { break }
             let focused = field == f.field
             grid.put(label, x: inner.x, y: yy, style: focused ? t[.dialogTitle] : t[.dialog])
-            let shown = focused && field != .backend ? value + "_" : value
+            let shown = focused && field != .backend && field != .machine ? value + "_" : value
             let fit = shown.displayWidth > valueW ? String(shown.suffix(valueW)) : shown
             grid.fill(x: valueX, y: yy, width: valueW, height: 1, style: focused ? t[.selection] : t[.selectionUnfocused])
             grid.put(fit, x: valueX, y: yy, style: focused ? t[.selection] : t[.selectionUnfocused], maxWidth: valueW)

@@ -2,7 +2,7 @@
 enum HelpView {
     static func draw(_ grid: inout Grid, _ s: AppState) {
         let t = s.theme
-        let lines = KeyBindings.helpLines(s.symbols)
+        let lines = KeyMap.helpLines(readonly: s.readonly)
         let w = min(grid.width - 2, 84)
         let h = min(grid.height - 2, lines.count + 3)
         let x = (grid.width - w) / 2, y = max(0, (grid.height - h) / 2)

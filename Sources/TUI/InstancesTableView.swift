@@ -103,7 +103,9 @@ enum InstancesTableView {
             let code = inst.exitCode
             let symbol = (code ?? 0) == 0 ? sym.exited : sym.crashed
             var text = "\(symbol) exited"
-            if let code { text += " \(code)" }
+            if let code { text += " \(code)" } else if CapabilityGap.exitCode(inst, s.capabilities(of: inst)) {
+                text += ", code " + CapabilityGap.short  // the details say which backend
+            }
             if let r = inst.exitReason, !r.isEmpty, (code ?? 0) != 0 { text += ": \(r)" }
             return text
         case .crashed:
@@ -139,6 +141,7 @@ enum InstancesTableView {
             guard inst.state.isActive, let started = inst.startedAt else { return (dash, .dim) }
             return (Formatting.duration(s.now.timeIntervalSince(started)), nil)
         case .boot:
+            if CapabilityGap.bootTime(inst, s.capabilities(of: inst)) { return (CapabilityGap.short, .dim) }
             guard let b = inst.bootMillis else { return (dash, .dim) }
             return (Formatting.millis(b), nil)
         }

@@ -1,25 +1,26 @@
 import Models
 
 extension Reducer {
-    /// Console keys (console pane focused or console screen); returns whether the key was used.
-    static func consoleKey(_ state: inout AppState, _ key: Key) -> Bool {
-        guard let id = state.consoleInstanceID else { return false }
+    /// Console keys (console pane focused or console screen; `f`, `w`, `n`, `N` also from the list).
+    static func consoleAction(_ state: inout AppState, _ action: KeyAction) {
+        if action == .back { return consoleBack(&state) }
+        guard let id = state.consoleInstanceID else { return }
         let height = max(1, Layout.of(state).consoleHeight)
-        switch key {
-        case .character("j"), .down: scrollConsole(&state, by: 1)
-        case .character("k"), .up: scrollConsole(&state, by: -1)
-        case .pageDown, .control("f"), .character(" "): scrollConsole(&state, by: max(1, height - 1))
-        case .pageUp, .control("b"): scrollConsole(&state, by: -max(1, height - 1))
-        case .control("d"): scrollConsole(&state, by: max(1, height / 2))
-        case .control("u"): scrollConsole(&state, by: -max(1, height / 2))
-        case .character("g"), .home:
-            guard let c = state.consoles[id] else { return true }
+        switch action {
+        case .down: scrollConsole(&state, by: 1)
+        case .up: scrollConsole(&state, by: -1)
+        case .pageDown: scrollConsole(&state, by: max(1, height - 1))
+        case .pageUp: scrollConsole(&state, by: -max(1, height - 1))
+        case .halfPageDown: scrollConsole(&state, by: max(1, height / 2))
+        case .halfPageUp: scrollConsole(&state, by: -max(1, height / 2))
+        case .first:
+            guard let c = state.consoles[id] else { return }
             state.consoles[id]?.follow = false
             state.consoles[id]?.topLine = c.buffer.firstLineNumber
-        case .character("G"), .end:
+        case .last:
             state.consoles[id]?.follow = true
-        case .character("f"):
-            guard let c = state.consoles[id] else { return true }
+        case .follow:
+            guard let c = state.consoles[id] else { return }
             if c.follow {
                 state.consoles[id]?.topLine = currentTop(c, height: height)
                 state.consoles[id]?.follow = false
@@ -27,22 +28,30 @@ extension Reducer {
                 state.consoles[id]?.follow = true
             }
             setMessage(&state, c.follow ? "follow off" : "following new output", error: false)
-        case .character("w"):
+        case .wrap:
             state.wrap.toggle()
             setMessage(&state, state.wrap ? "wrap on" : "wrap off", error: false)
-        case .character("/"):
+        case .search:
             let current = state.consoles[id]?.search ?? ""
             state.prompt = Prompt(kind: .search, text: current, original: current)
-        case .character("n"): jumpToMatch(&state, forward: true, fromEnd: false)
-        case .character("N"): jumpToMatch(&state, forward: false, fromEnd: false)
-        case .escape:
-            guard let c = state.consoles[id], !c.search.isEmpty else { return false }
+        case .nextMatch: jumpToMatch(&state, forward: true, fromEnd: false)
+        case .previousMatch: jumpToMatch(&state, forward: false, fromEnd: false)
+        default: break
+        }
+    }
+
+    /// Esc in the console: clears the search first, then leaves (the full-screen console goes
+    /// back to the instances; the pane gives the keyboard back to the list).
+    static func consoleBack(_ state: inout AppState) {
+        if let id = state.consoleInstanceID, let c = state.consoles[id], !c.search.isEmpty {
             state.consoles[id]?.search = ""
             state.consoles[id]?.buffer.setQuery(nil)
             state.consoles[id]?.currentMatch = nil
-        default: return false
+        } else if state.screen == .console {
+            state.screen = .instances
+        } else {
+            state.focus = .list
         }
-        return true
     }
 
     /// The top line the console view shows now.

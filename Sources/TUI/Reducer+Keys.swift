@@ -2,40 +2,61 @@ import Foundation
 import Models
 
 extension Reducer {
+    /// Dispatches a key through ``KeyMap``: the binding it triggers here, refused when read-only
+    /// and it changes an instance; unbound keys type into a form or prompt, or go to the guest.
     static func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
-        if let id = state.interactive { return interactiveKey(&state, id, key) }
-        if key == .control("l") { return [.repaint] }
-        if key == .control("z") { return [.suspend] }
-        if state.confirm != nil { return confirmKey(&state, key) }
-        if state.startForm != nil { return startFormKey(&state, key) }
-        if state.prompt != nil { promptKey(&state, key); return [] }
-        if state.showHelp { helpKey(&state, key); return [] }
-        if Layout.isTooSmall(width: state.width, height: state.height) {
-            if key == .character("q") || key == .control("c") { return quit(&state) }
+        guard let binding = KeyMap.binding(for: key, in: state) else { return unboundKey(&state, key) }
+        if state.readonly, let verb = binding.action.readonlyVerb {
+            setMessage(&state, UnitopError.readonly(action: verb).description, error: true)
             return []
         }
-        switch key {
-        case .character("q"), .control("c"): return quit(&state)
-        case .character("?"): state.showHelp = true; state.helpTop = 0; return []
-        case .character("1"): state.screen = .instances; state.focus = .list; return []
-        case .character("2"): state.screen = .images; return []
+        let action = binding.action
+        switch binding.scope {
+        case .global: return globalAction(&state, action)
+        case .list: return listAction(&state, action)
+        case .instance: return instanceAction(&state, action)
+        case .console: consoleAction(&state, action); return []
+        case .images: return imagesAction(&state, action)
+        case .details: detailsAction(&state, action); return []
+        case .startForm: return startFormAction(&state, action)
+        case .prompt: promptAction(&state, action); return []
+        case .dialog: return confirmAction(&state, action)
+        case .help: helpAction(&state, action); return []
+        case .attached: return detach(&state)
+        }
+    }
+
+    /// Keys no binding takes: every key of an attached console goes to the guest; printable
+    /// characters edit the start form or the prompt.
+    static func unboundKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+        if let id = state.interactive {
+            let bytes = KeyEncoding.bytes(for: key)
+            if bytes.isEmpty { return [] }
+            if state.consoles[id] != nil { state.consoles[id]?.follow = true }
+            return [.sendInput(id, bytes)]
+        }
+        guard case .character(let c) = key, c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { return [] }
+        if state.startForm != nil {
+            editStartForm(&state) { if $0.count < 1024 { $0.append(c) } }
+        } else if var p = state.prompt, p.text.count < 200 {
+            p.text.append(c)
+            state.prompt = p
+            applyPrompt(&state, p)
+        }
+        return []
+    }
+
+    static func globalAction(_ state: inout AppState, _ action: KeyAction) -> [Effect] {
+        switch action {
+        case .quit: return quit(&state)
+        case .help: state.showHelp = true; state.helpTop = 0
+        case .showInstances: state.screen = .instances; state.focus = .list
+        case .showImages: state.screen = .images
+        case .redraw: return [.repaint]
+        case .suspend: return [.suspend]
         default: break
         }
-        switch state.screen {
-        case .instances:
-            if state.focus == .console && Layout.of(state).hasConsole {
-                if consoleKey(&state, key) { return [] }
-            }
-            return instancesKey(&state, key)
-        case .console:
-            if consoleKey(&state, key) { return [] }
-            if key == .escape || key == .character("h") || key == .left {
-                state.screen = .instances; return []
-            }
-            return instanceActionKey(&state, key)
-        case .images: return imagesKey(&state, key)
-        case .details: detailsKey(&state, key); return []
-        }
+        return []
     }
 
     static func quit(_ state: inout AppState) -> [Effect] {
@@ -43,68 +64,54 @@ extension Reducer {
         return [.quit]
     }
 
-    /// Keys while typing into a guest: everything goes to the guest except Ctrl-].
-    static func interactiveKey(_ state: inout AppState, _ id: InstanceID, _ key: Key) -> [Effect] {
-        if key == .control("]") {
-            state.interactive = nil
-            state.screen = state.previousScreen
-            setMessage(&state, "left interactive console of \(id.name) (it keeps running)", error: false)
-            return []
-        }
-        let bytes = KeyEncoding.bytes(for: key)
-        if bytes.isEmpty { return [] }
-        if state.consoles[id] != nil { state.consoles[id]?.follow = true }
-        return [.sendInput(id, bytes)]
+    /// Ctrl-] in an attached console: back to the screen it was opened from.
+    static func detach(_ state: inout AppState) -> [Effect] {
+        guard let id = state.interactive else { return [] }
+        state.interactive = nil
+        state.screen = state.previousScreen
+        setMessage(&state, "left interactive console of \(id.name) (it keeps running)", error: false)
+        return []
     }
 
-    static func confirmKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    static func confirmAction(_ state: inout AppState, _ action: KeyAction) -> [Effect] {
         guard let dialog = state.confirm else { return [] }
-        switch key {
-        case .character("y"), .character("Y"):
-            state.confirm = nil
-            return [dialog.effect]
-        case .character("n"), .character("N"), .escape, .character("q"):
-            state.confirm = nil
-            setMessage(&state, "cancelled", error: false)
-            return []
-        default:
-            return []
-        }
+        state.confirm = nil
+        if action == .confirm { return [dialog.effect] }
+        setMessage(&state, "cancelled", error: false)
+        return []
     }
 
-    static func helpKey(_ state: inout AppState, _ key: Key) {
-        switch key {
-        case .escape, .character("?"), .character("q"), .enter: state.showHelp = false
-        case .character("j"), .down: state.helpTop += 1
-        case .character("k"), .up: state.helpTop = max(0, state.helpTop - 1)
-        case .pageDown, .control("f"), .character(" "): state.helpTop += max(1, state.height - 4)
-        case .pageUp, .control("b"): state.helpTop = max(0, state.helpTop - max(1, state.height - 4))
-        case .character("g"), .home: state.helpTop = 0
+    static func helpAction(_ state: inout AppState, _ action: KeyAction) {
+        let page = max(1, state.height - 4)
+        switch action {
+        case .back: state.showHelp = false
+        case .down: state.helpTop += 1
+        case .up: state.helpTop = max(0, state.helpTop - 1)
+        case .pageDown: state.helpTop += page
+        case .pageUp: state.helpTop = max(0, state.helpTop - page)
+        case .first: state.helpTop = 0
         default: break
         }
-        state.helpTop = min(state.helpTop, max(0, KeyBindings.helpLines(state.symbols).count - 1))
+        state.helpTop = min(state.helpTop, max(0, KeyMap.helpLines(readonly: state.readonly).count - 1))
     }
 
     /// Filter and search prompts: typing edits, Enter keeps, Esc restores the previous value.
-    static func promptKey(_ state: inout AppState, _ key: Key) {
+    static func promptAction(_ state: inout AppState, _ action: KeyAction) {
         guard var p = state.prompt else { return }
-        switch key {
-        case .enter:
+        switch action {
+        case .submit:
             state.prompt = nil
             if p.kind == .search { jumpToMatch(&state, forward: false, fromEnd: true) }
             return
-        case .escape:
+        case .cancel:
             p.text = p.original
             state.prompt = nil
             applyPrompt(&state, p)
             return
-        case .backspace, .control("h"):
+        case .deleteBackward:
             if p.text.isEmpty { state.prompt = nil; applyPrompt(&state, p); return }
             p.text.removeLast()
-        case .control("u"): p.text = ""
-        case .character(let c):
-            guard p.text.count < 200, c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { return }
-            p.text.append(c)
+        case .clearField: p.text = ""
         default: return
         }
         state.prompt = p
@@ -127,96 +134,88 @@ extension Reducer {
         }
     }
 
-    static func instancesKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    /// List keys on the instances or the images screen.
+    static func listAction(_ state: inout AppState, _ action: KeyAction) -> [Effect] {
         let page = max(1, Layout.of(state).tableRows - 1)
-        switch key {
-        case .character("j"), .down: moveCursor(&state, to: state.cursor + 1)
-        case .character("k"), .up: moveCursor(&state, to: state.cursor - 1)
-        case .pageDown, .control("f"): moveCursor(&state, to: state.cursor + page)
-        case .pageUp, .control("b"): moveCursor(&state, to: state.cursor - page)
-        case .character("g"), .home: moveCursor(&state, to: 0)
-        case .character("G"), .end: moveCursor(&state, to: state.rows.count - 1)
-        case .tab, .backTab:
-            if state.focus == .list && Layout.of(state).hasConsole { state.focus = .console } else { state.focus = .list }
-        case .character("/"):
-            state.prompt = Prompt(kind: .filter, text: state.instanceFilter, original: state.instanceFilter)
-        case .escape:
-            if state.focus == .console { state.focus = .list } else if !state.instanceFilter.isEmpty {
+        let images = state.screen == .images
+        let cursor = images ? state.imageCursor : state.cursor
+        let count = images ? state.imageRows.count : state.rows.count
+        func move(_ to: Int) { if images { moveImageCursor(&state, to: to) } else { moveCursor(&state, to: to) } }
+        switch action {
+        case .down: move(cursor + 1)
+        case .up: move(cursor - 1)
+        case .pageDown: move(cursor + page)
+        case .pageUp: move(cursor - page)
+        case .first: move(0)
+        case .last: move(count - 1)
+        case .filter:
+            let current = images ? state.imageFilter : state.instanceFilter
+            state.prompt = Prompt(kind: .filter, text: current, original: current)
+        case .switchPane:
+            if images { state.screen = .instances }
+            else if state.focus == .list && Layout.of(state).hasConsole { state.focus = .console } else { state.focus = .list }
+        case .back:
+            if images {
+                if !state.imageFilter.isEmpty { state.imageFilter = ""; recomputeImageRows(&state) } else { state.screen = .instances }
+            } else if state.focus == .console { state.focus = .list } else if !state.instanceFilter.isEmpty {
                 state.instanceFilter = ""; recomputeRows(&state)
             }
-        case .character("<"): cycleSort(&state, by: -1)
-        case .character(">"): cycleSort(&state, by: 1)
-        case .character("I"):
+        case .sortPrevious where !images: cycleSort(&state, by: -1)
+        case .sortNext where !images: cycleSort(&state, by: 1)
+        case .invertSort where !images:
             state.sortAscending.toggle(); recomputeRows(&state)
             setMessage(&state, "sorted by \(state.sortColumn.title) \(state.sortAscending ? "ascending" : "descending")", error: false)
-        case .character("w"), .character("f"), .character("n"), .character("N"):
-            _ = consoleKey(&state, key)
-        default:
-            return instanceActionKey(&state, key)
+        default: break
         }
         return []
     }
 
-    /// Keys that act on the selected instance (any screen showing one).
-    static func instanceActionKey(_ state: inout AppState, _ key: Key) -> [Effect] {
-        if key == .character("s") { return startFromInstance(&state) }
+    /// Actions on the selected instance (any screen showing one); read-only was checked by the caller.
+    static func instanceAction(_ state: inout AppState, _ action: KeyAction) -> [Effect] {
+        if action == .start { return startFromInstance(&state) }
         guard let inst = state.selectedInstance else {
-            switch key {
-            case .enter, .character("l"), .character("a"), .character("i"), .character("S"), .character("K"),
-                 .character("p"), .character("r"), .character("d"):
-                setMessage(&state, "no instance selected", error: true)
-            default: break
-            }
+            setMessage(&state, "no instance selected", error: true)
             return []
         }
         let id = inst.id
-        func refuse(_ action: String) -> [Effect] {
-            setMessage(&state, UnitopError.readonly(action: action).description, error: true); return []
-        }
-        func invalid(_ action: String) -> [Effect] {
-            setMessage(&state, UnitopError.invalidState(name: inst.name, state: inst.state, action: action).description, error: true)
+        func invalid(_ verb: String) -> [Effect] {
+            setMessage(&state, UnitopError.invalidState(name: inst.name, state: inst.state, action: verb).description, error: true)
             return []
         }
-        switch key {
-        case .enter, .character("l"):
+        switch action {
+        case .openConsole:
             state.previousScreen = state.screen == .console ? .instances : state.screen
             state.screen = .console
-        case .character("i"):
+        case .details:
             state.previousScreen = state.screen == .details ? .instances : state.screen
             state.screen = .details; state.detailsTop = 0
-        case .character("a"):
-            if state.readonly { return refuse("attach") }
+        case .attach:
             guard inst.state.isActive else { return invalid("attach to") }
             state.previousScreen = state.screen  // Ctrl-] returns here
             state.interactive = id
             state.screen = .console
             if state.consoles[id] != nil { state.consoles[id]?.follow = true }
-        case .character("S"):
-            if state.readonly { return refuse("stop") }
+        case .stop:
             guard inst.state.isActive else { return invalid("stop") }
             state.confirm = ConfirmDialog(
                 title: "Stop", question: "Stop \(inst.name)? (ACPI powerdown, forced after \(Int(state.stopTimeoutSeconds))s)",
                 effect: .stop(id, timeoutSeconds: state.stopTimeoutSeconds))
-        case .character("K"):
-            if state.readonly { return refuse("kill") }
+        case .kill:
             guard inst.state.isActive else { return invalid("kill") }
             state.confirm = ConfirmDialog(title: "Kill", question: "Kill \(inst.name) immediately?", effect: .kill(id))
-        case .character("d"):
-            if state.readonly { return refuse("remove") }
+        case .remove:
             let force = !inst.state.isFinished
             state.confirm = ConfirmDialog(
                 title: "Remove",
                 question: force ? "\(inst.name) is \(inst.state.rawValue): kill and remove it?" : "Remove \(inst.name) and its console log?",
                 effect: .remove(id, force: force))
-        case .character("p"):
-            if state.readonly { return refuse("pause") }
+        case .pauseResume:
             switch inst.state {
             case .running: setMessage(&state, "pausing \(inst.name)…", error: false); return [.pause(id)]
             case .paused: setMessage(&state, "resuming \(inst.name)…", error: false); return [.resume(id)]
             default: return invalid("pause")
             }
-        case .character("r"):
-            if state.readonly { return refuse("restart") }
+        case .restart:
             guard inst.state == .running || inst.state == .paused else { return invalid("restart") }
             setMessage(&state, "restarting \(inst.name)…", error: false)
             return [.restart(id)]
@@ -225,36 +224,25 @@ extension Reducer {
         return []
     }
 
-    static func imagesKey(_ state: inout AppState, _ key: Key) -> [Effect] {
-        let page = max(1, Layout.of(state).tableRows - 1)
-        switch key {
-        case .character("j"), .down: moveImageCursor(&state, to: state.imageCursor + 1)
-        case .character("k"), .up: moveImageCursor(&state, to: state.imageCursor - 1)
-        case .pageDown, .control("f"): moveImageCursor(&state, to: state.imageCursor + page)
-        case .pageUp, .control("b"): moveImageCursor(&state, to: state.imageCursor - page)
-        case .character("g"), .home: moveImageCursor(&state, to: 0)
-        case .character("G"), .end: moveImageCursor(&state, to: state.imageRows.count - 1)
-        case .character("/"): state.prompt = Prompt(kind: .filter, text: state.imageFilter, original: state.imageFilter)
-        case .escape:
-            if !state.imageFilter.isEmpty { state.imageFilter = ""; recomputeImageRows(&state) } else { state.screen = .instances }
-        case .character("R"), .control("r"):
+    static func imagesAction(_ state: inout AppState, _ action: KeyAction) -> [Effect] {
+        switch action {
+        case .rescan:
             state.imagesLoading = true
             return [.loadImages]
-        case .character("s"), .enter: return startFromImage(&state)
-        case .tab: state.screen = .instances
-        default: break
+        case .start: return startFromImage(&state)
+        default: return []
         }
-        return []
     }
 
-    static func detailsKey(_ state: inout AppState, _ key: Key) {
-        switch key {
-        case .escape, .character("i"), .character("h"), .left: state.screen = state.previousScreen == .details ? .instances : state.previousScreen
-        case .character("j"), .down: state.detailsTop += 1
-        case .character("k"), .up: state.detailsTop = max(0, state.detailsTop - 1)
-        case .pageDown, .control("f"), .character(" "): state.detailsTop += max(1, state.height - 4)
-        case .pageUp, .control("b"): state.detailsTop = max(0, state.detailsTop - max(1, state.height - 4))
-        case .character("g"), .home: state.detailsTop = 0
+    static func detailsAction(_ state: inout AppState, _ action: KeyAction) {
+        let page = max(1, state.height - 4)
+        switch action {
+        case .back: state.screen = state.previousScreen == .details ? .instances : state.previousScreen
+        case .down: state.detailsTop += 1
+        case .up: state.detailsTop = max(0, state.detailsTop - 1)
+        case .pageDown: state.detailsTop += page
+        case .pageUp: state.detailsTop = max(0, state.detailsTop - page)
+        case .first: state.detailsTop = 0
         default: break
         }
     }

@@ -25,12 +25,15 @@ extension Reducer {
         guard image.bootable else {
             setMessage(&state, "\(image.name) is not bootable: \(image.reason ?? "unknown format")", error: true); return []
         }
-        let d = image.defaults
-        state.startForm = StartForm(
-            imagePath: image.path, imageName: image.name,
-            name: uniqueName(InstanceName.derived(fromImage: image.path, suffix: ""), in: state),
-            memory: "\(d?.memoryMiB ?? 64)M", cpus: "\(d?.cpus ?? 1)", append: d?.append ?? "",
-            machine: d?.machine ?? "pc", backendIndex: 0)
+        let name = uniqueName(InstanceName.derived(fromImage: image.path, suffix: ""), in: state)
+        do {
+            let spec = try state.launchResolver.resolve(name: name, image: image)
+            state.startForm = StartForm(
+                imagePath: image.path, imageName: image.name, name: spec.name, memory: "\(spec.memoryMiB)M",
+                cpus: "\(spec.cpus)", append: spec.append, machine: spec.machine, backendIndex: 0)
+        } catch {
+            setMessage(&state, "cannot start \(image.name): \(error.description)", error: true)
+        }
         return []
     }
 
@@ -47,43 +50,52 @@ extension Reducer {
         state.startForm = StartForm(
             imagePath: path, imageName: (path as String).split(separator: "/").last.map(String.init) ?? path,
             name: uniqueName(inst.name, in: state), memory: "\(inst.memoryMiB)M", cpus: "\(inst.cpus)",
-            append: inst.append ?? "", machine: inst.machine ?? "pc", backendIndex: backendIndex)
+            append: inst.append ?? "",
+            machine: inst.machine.flatMap { LaunchLimits.machines.contains($0) ? $0 : nil } ?? state.launchResolver.qemu.machine,
+            backendIndex: backendIndex)
         return []
     }
 
-    static func startFormKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    /// Start form keys (see ``KeyMap``); typing goes through ``editStartForm(_:_:)``.
+    static func startFormAction(_ state: inout AppState, _ action: KeyAction) -> [Effect] {
         guard var form = state.startForm else { return [] }
         let fields = StartForm.Field.allCases.filter { $0 != .backend || state.backends.count > 1 }
         let fi = fields.firstIndex(of: form.field) ?? 0
-        switch key {
-        case .escape:
+        switch action {
+        case .cancel:
             state.startForm = nil
             setMessage(&state, "start cancelled", error: false)
             return []
-        case .tab, .down: form.field = fields[(fi + 1) % fields.count]
-        case .backTab, .up: form.field = fields[(fi + fields.count - 1) % fields.count]
-        case .enter:
-            return submitStartForm(&state, form)
-        case .left, .right:
-            if form.field == .backend { cycleBackend(&form, state, by: key == .left ? -1 : 1) }
-        case .character(" ") where form.field == .backend:
-            cycleBackend(&form, state, by: 1)
-        case .backspace, .control("h"):
-            edit(&form) { if !$0.isEmpty { $0.removeLast() } }
-        case .control("u"):
-            edit(&form) { $0 = "" }
-        case .character(let c):
-            guard c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { break }
-            edit(&form) { if $0.count < 1024 { $0.append(c) } }
+        case .nextField: form.field = fields[(fi + 1) % fields.count]
+        case .previousField: form.field = fields[(fi + fields.count - 1) % fields.count]
+        case .submit: return submitStartForm(&state, form)
+        case .choosePrevious: cycle(&form, state, by: -1)
+        case .chooseNext: cycle(&form, state, by: 1)
+        case .deleteBackward: edit(&form) { if !$0.isEmpty { $0.removeLast() } }
+        case .clearField: edit(&form) { $0 = "" }
         default: break
         }
         state.startForm = form
         return []
     }
 
-    static func cycleBackend(_ form: inout StartForm, _ state: AppState, by delta: Int) {
-        let n = max(1, state.backends.count)
-        form.backendIndex = ((form.backendIndex + delta) % n + n) % n
+    /// Changes the focused text field of the start form.
+    static func editStartForm(_ state: inout AppState, _ change: (inout String) -> Void) {
+        guard var form = state.startForm else { return }
+        edit(&form, change)
+        state.startForm = form
+    }
+
+    /// Left/Right on a choice field: the next backend or machine type.
+    static func cycle(_ form: inout StartForm, _ state: AppState, by delta: Int) {
+        func step(_ i: Int, _ n: Int) -> Int { ((i + delta) % max(1, n) + max(1, n)) % max(1, n) }
+        switch form.field {
+        case .backend: form.backendIndex = step(form.backendIndex, state.backends.count)
+        case .machine:
+            let machines = LaunchLimits.machines
+            form.machine = machines[step(machines.firstIndex(of: form.machine) ?? 0, machines.count)]
+        default: break
+        }
     }
 
     static func edit(_ form: inout StartForm, _ change: (inout String) -> Void) {
@@ -92,7 +104,7 @@ extension Reducer {
         case .memory: change(&form.memory)
         case .cpus: change(&form.cpus)
         case .append: change(&form.append)
-        case .backend: break
+        case .backend, .machine: break
         }
         form.error = nil
     }
@@ -106,12 +118,11 @@ extension Reducer {
             if state.instances[InstanceID(backend: backend.kind, host: backend.host, name: name)] != nil {
                 throw UnitopError.instanceExists(name)
             }
-            let mem = try MemorySize.parseMiB(form.memory.trimmingCharacters(in: .whitespaces))
-            guard let cpus = Int(form.cpus.trimmingCharacters(in: .whitespaces)), (1...64).contains(cpus) else {
-                throw UnitopError.invalidArgument("invalid cpus '\(form.cpus)': expected 1 to 64")
-            }
-            let spec = LaunchSpec(name: name, imagePath: form.imagePath, memoryMiB: mem, cpus: cpus,
-                                  append: form.append, machine: form.machine)
+            // Every field is an explicit value; accel and the CPU model come from the config.
+            let overrides = LaunchOverrides(
+                memoryMiB: try LaunchLimits.parseMemory(form.memory), cpus: try LaunchLimits.parseCPUs(form.cpus),
+                append: try LaunchLimits.checkAppend(form.append), machine: try LaunchLimits.checkMachine(form.machine))
+            let spec = try state.launchResolver.resolve(name: name, imagePath: form.imagePath, sidecar: nil, overrides: overrides)
             state.startForm = nil
             setMessage(&state, "starting \(name) on \(backend)…", error: false)
             return [.start(spec, backend: backend)]

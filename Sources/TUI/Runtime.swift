@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Models
 
 /// Runs the Elm loop: merges terminal input, backend events, console streams and ticks into
@@ -13,6 +14,8 @@ public final class Runtime {
     private let driver: any TerminalDriver
     private let imageDirectories: [String]
     private let clock: @Sendable () -> Date
+    /// Every backend failure the runtime sees is logged here as well as shown in the status bar.
+    private let logger: Logger
     /// Shortest time between two frames (coalesces bursts of console output).
     public var minFrameInterval: Duration = .milliseconds(16)
 
@@ -37,7 +40,9 @@ public final class Runtime {
     var renderedRevisionForTests: Int { renderedRevision }
 
     public init(state: AppState, backends: [any UnikernelBackend], driver: any TerminalDriver,
-                imageDirectories: [String], clock: @escaping @Sendable () -> Date = { Date() }) {
+                imageDirectories: [String], clock: @escaping @Sendable () -> Date = { Date() },
+                logger: Logger = Logger(label: "unitop.tui")) {
+        self.logger = logger
         self.state = state
         self.backends = backends
         self.driver = driver
@@ -108,6 +113,7 @@ public final class Runtime {
                     let list = try await backend.instances()
                     self?.send(.instancesLoaded(ref, list))
                 } catch {
+                    self?.logger.error("\(ref): cannot list instances: \(error)")
                     self?.send(.instancesLoaded(ref, []))
                     self?.send(.actionFailed("\(ref): \(error)"))
                 }
@@ -145,7 +151,8 @@ public final class Runtime {
             consoleTasks.removeValue(forKey: id)?.cancel()
         case .sendInput(let id, let bytes): sendInput(id, bytes)
         case .start(let spec, let ref):
-            guard let b = backend(for: ref) else { send(.actionFailed("no backend \(ref)")); return }
+            guard let b = backend(for: ref) else { fail("start \(spec.name): no backend \(ref)"); return }
+            logger.info("start \(spec.name) on \(ref) from \(spec.imagePath) memory=\(spec.memoryMiB)M cpus=\(spec.cpus) machine=\(spec.machine) accel=\(spec.accel.rawValue)")
             run("start \(spec.name)") { [weak self] in
                 let inst = try await b.start(spec)
                 await self?.send(.backendEvent(.instanceChanged(inst)))
@@ -163,7 +170,7 @@ public final class Runtime {
 
     private func act(_ id: InstanceID, _ verb: String, done: String,
                      _ body: @escaping @Sendable (any UnikernelBackend) async throws -> Void) {
-        guard let b = backend(for: id) else { send(.actionFailed("cannot \(verb) \(id.name): no backend \(id.backend)/\(id.host)")); return }
+        guard let b = backend(for: id) else { fail("cannot \(verb) \(id.name): no backend \(id.backend)/\(id.host)"); return }
         run("\(verb) \(id.name)") {
             try await body(b)
             return "\(done) \(id.name)"
@@ -178,9 +185,15 @@ public final class Runtime {
                 let message = try await body()
                 self?.send(.actionSucceeded(message))
             } catch {
-                self?.send(.actionFailed("\(what) failed: \(error)"))
+                self?.fail("\(what) failed: \(error)")
             }
         }
+    }
+
+    /// A failed backend action: logged, and shown in the status bar.
+    private func fail(_ message: String) {
+        logger.error("\(message)")
+        send(.actionFailed(message))
     }
 
     private func openConsole(_ id: InstanceID, history: ConsoleHistory) {
@@ -195,7 +208,10 @@ public final class Runtime {
                 }
                 if !Task.isCancelled { self?.send(.consoleEnded(id, error: nil)) }
             } catch {
-                if !Task.isCancelled { self?.send(.consoleEnded(id, error: "\(error)")) }
+                if !Task.isCancelled {
+                    self?.logger.warning("console of \(id.backend)/\(id.host)/\(id.name) failed: \(error)")
+                    self?.send(.consoleEnded(id, error: "\(error)"))
+                }
             }
         }
     }
@@ -210,7 +226,7 @@ public final class Runtime {
         tasks.append(Task { @MainActor [weak self] in
             for await chunk in stream {
                 do { try await b.sendConsoleInput(id.name, bytes: chunk) } catch {
-                    self?.send(.actionFailed("input to \(id.name) failed: \(error)"))
+                    self?.fail("input to \(id.name) failed: \(error)")
                 }
             }
         })

@@ -27,9 +27,17 @@ enum StatusBarView {
             grid.put(" keys go to the guest · Ctrl-] leaves", x: 0, y: y, style: t[.dim], maxWidth: keysRight)
         } else {
             var x = 1
-            for (key, label) in KeyBindings.hints(for: s) {
-                let need = key.displayWidth + 1 + label.displayWidth + 2
-                if x + need > keysRight { break }
+            // The global hints (help, quit) come last and always stay: screen hints that do not
+            // fit are dropped from the end of the screen's own ones.
+            var hints = KeyMap.hints(for: s)
+            let globals = KeyMap.bindings.filter { $0.scope == .global }.compactMap(\.hint)
+            func need(_ h: (String, String)) -> Int { h.0.displayWidth + 1 + h.1.displayWidth + 2 }
+            while 1 + hints.reduce(0, { $0 + need($1) }) > keysRight,
+                  let drop = hints.lastIndex(where: { !globals.contains($0.1) }) {
+                hints.remove(at: drop)
+            }
+            for (key, label) in hints {
+                if x + need((key, label)) > keysRight { break }
                 x += grid.put(key, x: x, y: y, style: t[.keyHint])
                 x += grid.put(" " + label + "  ", x: x, y: y, style: t[.dim])
             }

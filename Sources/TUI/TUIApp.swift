@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Models
 
 /// Options the executable passes to the TUI.
@@ -14,6 +15,9 @@ public struct TUIOptions: Sendable {
     public var imageDirectories: [String]?
     /// Makes the terminal driver; nil: the ncurses driver. Tests pass one returning an ``InMemoryDriver``.
     public var driverFactory: (@MainActor @Sendable (TUIOptions) throws -> any TerminalDriver)?
+    /// Where the runtime logs backend failures (label `unitop.tui`; the executable's handler
+    /// writes `$STATE/unitop.log`). Tests pass one with a recording handler.
+    public var logger = Logger(label: "unitop.tui")
 
     public init(readonly: Bool, theme: String?, config: Config, paths: UnitopPaths,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -47,10 +51,11 @@ public enum TUIApp {
             FileHandle.standardError.write(Data("unitop: \(error)\n".utf8))
             return 1
         }
-        let state = initialState(backends: backends.map { BackendRef(kind: $0.kind, host: $0.host) },
-                                 options: options, capabilities: driver.capabilities, size: driver.size)
+        let refs = backends.map { BackendRef(kind: $0.kind, host: $0.host) }
+        let state = initialState(backends: refs, options: options, capabilities: driver.capabilities, size: driver.size,
+                                 backendCapabilities: Dictionary(zip(refs, backends.map(\.capabilities)), uniquingKeysWith: { a, _ in a }))
         let dirs = options.imageDirectories ?? ([options.paths.imagesDirectory] + options.config.imageDirectories)
-        let runtime = Runtime(state: state, backends: backends, driver: driver, imageDirectories: dirs)
+        let runtime = Runtime(state: state, backends: backends, driver: driver, imageDirectories: dirs, logger: options.logger)
         ncursesDriver?.onTerminationRequest = { [weak runtime] _ in runtime?.stop() }
         let status = await runtime.run()
         ncursesDriver = nil
@@ -60,15 +65,19 @@ public enum TUIApp {
     @MainActor private static var ncursesDriver: NCursesDriver?
 
     /// The state the UI starts with: theme chosen, options applied, nothing loaded yet.
+    /// `backendCapabilities`: what each backend can report (``UnikernelBackend/capabilities``).
     public static func initialState(backends: [BackendRef], options: TUIOptions,
-                                    capabilities: TerminalCapabilities, size: (width: Int, height: Int)) -> AppState {
+                                    capabilities: TerminalCapabilities, size: (width: Int, height: Int),
+                                    backendCapabilities: [BackendRef: BackendCapabilities] = [:]) -> AppState {
         var state = AppState()
         state.backends = backends
+        state.backendCapabilities = backendCapabilities
         state.readonly = options.readonly
         state.capabilities = capabilities
         state.width = size.width; state.height = size.height
         state.mouseEnabled = options.config.mouse
         state.stopTimeoutSeconds = options.config.stopTimeoutSeconds
+        state.launchResolver = LaunchResolver(config: options.config)
         state.scrollbackLines = max(100, min(1_000_000, options.config.scrollbackLines))
         let noColor = options.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         state.colorsEnabled = !noColor && capabilities.colors > 0

@@ -1,28 +1,99 @@
 import ArgumentParser
 import Logging
 
+/// The global options, declared once: ``GlobalOptions``' properties take their names and help
+/// from here, ``GlobalArgumentOrder`` knows which take a value from here, and the root help
+/// text lists them from here.
+enum GlobalOption: String, CaseIterable {
+    case backend, connect, stateDir = "state-dir", config, readonly, theme, logLevel = "log-level"
+
+    /// `--backend`.
+    var long: String { "--" + rawValue }
+    var name: NameSpecification { .customLong(rawValue) }
+
+    /// The value's placeholder; nil for a flag.
+    var valueName: String? {
+        switch self {
+        case .backend: return "kind"
+        case .connect: return "uri"
+        case .stateDir: return "dir"
+        case .config: return "file"
+        case .readonly: return nil
+        case .theme: return "name"
+        case .logLevel: return "level"
+        }
+    }
+
+    var takesValue: Bool { valueName != nil }
+
+    /// The line of `--help` for this option.
+    var helpText: String {
+        switch self {
+        case .backend: return "Backend: qemu or libvirt (default: from config, else qemu)."
+        case .connect: return "libvirt connection URI (also LIBVIRT_DEFAULT_URI)."
+        case .stateDir: return "State directory (also UNITOP_HOME)."
+        case .config: return "Config file (must exist when given)."
+        case .readonly: return "Refuse every action that changes an instance (run, stop, kill, pause, resume, restart, rm, console)."
+        case .theme: return "TUI theme name or path."
+        case .logLevel: return "Level of $STATE/unitop.log: trace, debug, info, notice, warning, error, critical."
+        }
+    }
+
+    var help: ArgumentHelp { ArgumentHelp(helpText, valueName: valueName) }
+
+    /// The short form for the root help's summary (fits 80 columns).
+    var brief: String {
+        switch self {
+        case .backend: return "backend (default: from config, else qemu)"
+        case .connect: return "libvirt URI (also LIBVIRT_DEFAULT_URI)"
+        case .stateDir: return "state directory (also UNITOP_HOME)"
+        case .config: return "config file (must exist when given)"
+        case .readonly: return "refuse every action that changes an instance"
+        case .theme: return "TUI theme"
+        case .logLevel: return "level of $STATE/unitop.log"
+        }
+    }
+
+    /// The option as the root help's summary writes it: `--backend qemu|libvirt`.
+    var synopsis: String {
+        switch self {
+        case .backend: return long + " qemu|libvirt"
+        case .readonly: return long
+        default: return long + " " + (valueName ?? "").uppercased()
+        }
+    }
+
+    /// The summary in `unitop --help`: one line per option.
+    static var summary: String {
+        let width = allCases.map(\.synopsis.count).max() ?? 0
+        return allCases.map { o in
+            "  " + o.synopsis + String(repeating: " ", count: width - o.synopsis.count + 3) + o.brief
+        }.joined(separator: "\n")
+    }
+}
+
 /// Options every subcommand accepts, before or after the subcommand name
-/// (see ``GlobalArgumentOrder``).
+/// (see ``GlobalArgumentOrder``). Names and help come from ``GlobalOption``.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Backend: qemu or libvirt (default: from config, else qemu).", valueName: "kind"))
+    @Option(name: GlobalOption.backend.name, help: GlobalOption.backend.help)
     var backend: String?
 
-    @Option(help: ArgumentHelp("libvirt connection URI (also LIBVIRT_DEFAULT_URI).", valueName: "uri"))
+    @Option(name: GlobalOption.connect.name, help: GlobalOption.connect.help)
     var connect: String?
 
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("State directory (also UNITOP_HOME).", valueName: "dir"))
+    @Option(name: GlobalOption.stateDir.name, help: GlobalOption.stateDir.help)
     var stateDir: String?
 
-    @Option(help: ArgumentHelp("Config file (must exist when given).", valueName: "file"))
+    @Option(name: GlobalOption.config.name, help: GlobalOption.config.help)
     var config: String?
 
-    @Flag(help: "Refuse every action that changes an instance (run, stop, kill, pause, resume, restart, rm, console).")
+    @Flag(name: GlobalOption.readonly.name, help: GlobalOption.readonly.help)
     var readonly = false
 
-    @Option(help: ArgumentHelp("TUI theme name or path.", valueName: "name"))
+    @Option(name: GlobalOption.theme.name, help: GlobalOption.theme.help)
     var theme: String?
 
-    @Option(name: .customLong("log-level"), help: ArgumentHelp("Level of $STATE/unitop.log: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    @Option(name: GlobalOption.logLevel.name, help: GlobalOption.logLevel.help)
     var logLevel: String?
 
     init() {}
@@ -35,9 +106,9 @@ struct GlobalOptions: ParsableArguments {
 /// unknown flags) leaves the arguments untouched for ArgumentParser to report.
 enum GlobalArgumentOrder {
     /// Global options that take a value.
-    static let valued: Set<String> = ["--backend", "--connect", "--state-dir", "--config", "--theme", "--log-level"]
+    static let valued = Set(GlobalOption.allCases.filter(\.takesValue).map(\.long))
     /// Global flags.
-    static let flags: Set<String> = ["--readonly"]
+    static let flags = Set(GlobalOption.allCases.filter { !$0.takesValue }.map(\.long))
 
     /// `arguments` without the program name. `subcommands`: names that start a subcommand.
     /// `defaultSubcommand`: inserted when only global options are given (`unitop --readonly`).

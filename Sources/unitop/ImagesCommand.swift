@@ -33,7 +33,7 @@ struct ImagesCommand: AsyncParsableCommand {
             var t = TableFormatter(headers: ["NAME", "FORMAT", "ARCH", "SIZE", "MODIFIED", "BOOTABLE", "PATH"])
             for image in images {
                 t.append([
-                    image.name, image.format.rawValue, image.arch ?? "-", HumanFormat.bytes(image.sizeBytes),
+                    image.name, image.format.rawValue, image.arch ?? "-", Formatting.bytes(image.sizeBytes),
                     HumanFormat.date(image.modifiedAt), image.bootable ? "yes" : "no: " + (image.reason ?? "unknown"),
                     image.path,
                 ])

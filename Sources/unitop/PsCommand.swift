@@ -26,12 +26,14 @@ struct PsCommand: AsyncParsableCommand {
         if json {
             try JSONOutput.write(instances)
         } else {
-            StandardStream.output.write(Self.table(instances).render())
+            StandardStream.output.write(Self.table(instances, capabilities: backend.capabilities).render())
         }
         StandardStream.output.flush()
     }
 
-    static func table(_ instances: [Instance], now: Date = Date()) -> TableFormatter {
+    /// The table; a value the backend cannot report reads `n/a (KIND)` (see ``CapabilityGap``),
+    /// one not known yet `-`.
+    static func table(_ instances: [Instance], capabilities: BackendCapabilities, now: Date = Date()) -> TableFormatter {
         var t = TableFormatter(headers: ["NAME", "BACKEND", "HOST", "IMAGE", "STATE", "PID", "CPUS", "MEM", "UPTIME", "BOOT", "EXIT"])
         for i in instances {
             let image = i.image.split(separator: "/").last.map(String.init) ?? i.image
@@ -39,17 +41,20 @@ struct PsCommand: AsyncParsableCommand {
             if i.state == .stopping, let deadline = i.stopDeadline {
                 state += " \(max(0, Int(deadline.timeIntervalSince(now).rounded(.up))))s"
             }
+            let gap = CapabilityGap.text(i.backend)
             let exit: String
             if let code = i.exitCode {
                 exit = "\(code)" + (i.state == .crashed ? i.exitReason.map { " (\($0))" } ?? "" : "")
+            } else if CapabilityGap.exitCode(i, capabilities) {
+                exit = gap + (i.exitReason.map { " (\($0))" } ?? "")
             } else {
                 exit = i.exitReason ?? "-"
             }
             t.append([
                 i.name, i.backend.rawValue, i.host, image.isEmpty ? "-" : image, state,
-                i.pid.map { "\($0)" } ?? "-", "\(i.cpus)", HumanFormat.mebibytes(i.memoryMiB),
-                i.uptimeSeconds(now: now).map(HumanFormat.duration) ?? "-",
-                i.bootMillis.map(HumanFormat.millis) ?? "-", exit,
+                i.pid.map { "\($0)" } ?? (CapabilityGap.pid(i, capabilities) ? gap : "-"), "\(i.cpus)",
+                HumanFormat.mebibytes(i.memoryMiB), i.uptimeSeconds(now: now).map(Formatting.duration) ?? "-",
+                i.bootMillis.map(Formatting.millis) ?? (CapabilityGap.bootTime(i, capabilities) ? gap : "-"), exit,
             ])
         }
         return t

@@ -26,16 +26,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Guest memory, e.g. 64M or 1G.", valueName: "size"))
     var memory: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Virtual CPUs, 1 to 64.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Virtual CPUs, \(LaunchLimits.cpus.lowerBound) to \(LaunchLimits.cpus.upperBound).", valueName: "n"))
     var cpus: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Kernel command line.", valueName: "args"))
     var append: String?
 
-    @Option(help: ArgumentHelp("Machine type: pc or microvm.", valueName: "type"))
+    @Option(help: ArgumentHelp("Machine type: \(LaunchLimits.machineList) (default: the image sidecar, else [qemu] machine, else pc).", valueName: "type"))
     var machine: String?
 
-    @Option(help: ArgumentHelp("Accelerator: auto (KVM when it works, else TCG), kvm or tcg.", valueName: "accel"))
+    @Option(help: ArgumentHelp("Accelerator: auto (KVM when it works, else TCG), kvm or tcg (default: [qemu] accel, else auto).", valueName: "accel"))
     var accel: String?
 
     @Flag(help: "Start in the background and print the instance name.")
@@ -76,41 +76,22 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The explicit flags, parsed and checked before anything else happens.
-    struct Flags {
-        var name: String?
-        var memoryMiB: Int?
-        var cpus: Int?
-        var machine: String?
-        var accel: Accel?
-        var append: String?
+    func parsedFlags() throws -> (name: String?, overrides: LaunchOverrides) {
+        let overrides = LaunchOverrides(
+            memoryMiB: try memory.map { try LaunchLimits.parseMemory($0) },
+            cpus: try cpus.map { try LaunchLimits.parseCPUs($0) },
+            append: try append.map { try LaunchLimits.checkAppend($0) },
+            machine: try machine.map { try LaunchLimits.checkMachine($0) },
+            accel: try accel.map { try LaunchLimits.parseAccel($0) },
+            persist: persist)
+        return (try name.map { try InstanceName.validate($0) }, overrides)
     }
 
-    func parsedFlags() throws -> Flags {
-        Flags(
-            name: try name.map { try InstanceName.validate($0) },
-            memoryMiB: try memory.map { try MemorySize.parseMiB($0) },
-            cpus: try cpus.map { try ArgumentValues.cpus($0) },
-            machine: try machine.map { try ArgumentValues.machine($0) },
-            accel: try accel.map { try ArgumentValues.accel($0) },
-            append: try append.map { try ArgumentValues.append($0) }
-        )
-    }
-
-    /// Flag > sidecar > config, validated.
-    func launchSpec(for image: Image, flags: Flags, context: CLIContext) throws -> LaunchSpec {
-        let sidecar = image.defaults
-        let instanceName = try InstanceName.validate(flags.name ?? InstanceName.derived(fromImage: image.name, suffix: Self.randomSuffix()))
-        var memoryMiB = 64
-        if let m = flags.memoryMiB { memoryMiB = m } else if let m = sidecar?.memoryMiB, m >= 1, m <= MemorySize.maxMiB { memoryMiB = m }
-        let cpuCount = try flags.cpus ?? ArgumentValues.checkCPUs(sidecar?.cpus ?? 1, source: "the image sidecar")
-        let machineType = flags.machine ?? sidecar?.machine ?? context.config.qemu.machine
-        let accelerator = flags.accel ?? context.config.qemu.accel
-        let commandLine = try flags.append ?? ArgumentValues.append(sidecar?.append ?? "")
-        return LaunchSpec(
-            name: instanceName, imagePath: image.path, memoryMiB: memoryMiB, cpus: cpuCount,
-            append: commandLine, machine: machineType, accel: accelerator,
-            cpuModel: context.config.qemu.cpu, persist: persist
-        )
+    /// Flag > sidecar > config > default (``LaunchResolver``), validated.
+    func launchSpec(for image: Image, flags: (name: String?, overrides: LaunchOverrides), context: CLIContext) throws -> LaunchSpec {
+        let instanceName = flags.name ?? InstanceName.derived(fromImage: image.name, suffix: Self.randomSuffix())
+        return try LaunchResolver(config: context.config).resolve(
+            name: instanceName, image: image, overrides: flags.overrides)
     }
 
     /// Four random lowercase hex digits.

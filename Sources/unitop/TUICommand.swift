@@ -18,7 +18,8 @@ struct TUICommand: AsyncParsableCommand {
             throw UnitopError.failed("the interactive UI needs a terminal; for scripts use a subcommand such as 'unitop ps' (see 'unitop --help')")
         }
         let backends = try context.tuiBackends()
-        let options = TUIOptions(readonly: global.readonly, theme: global.theme ?? context.config.theme, config: context.config, paths: context.paths)
+        var options = TUIOptions(readonly: global.readonly, theme: global.theme ?? context.config.theme, config: context.config, paths: context.paths)
+        options.logger[metadataKey: "pid"] = "\(getpid())"
         context.logger.info("tui with \(backends.map { "\($0.kind):\($0.host)" }.joined(separator: ", "))")
         let status = await TUIApp.run(backends: backends, options: options)
         throw ExitCode(status)

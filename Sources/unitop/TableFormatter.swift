@@ -1,6 +1,5 @@
 import Foundation
 import Models
-import TUI
 
 /// Left-aligned text columns separated by two spaces, like `docker ps`.
 struct TableFormatter {
@@ -42,40 +41,16 @@ struct TableFormatter {
     }
 }
 
-/// Short human forms used in tables.
+/// Short human forms used in the command line's tables: ``Formatting`` (Models, shared with the
+/// TUI) plus the CLI's own placeholders.
 enum HumanFormat {
-    /// `42s`, `13m05s`, `2h04m`, `3d04h`.
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded(.down))
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return "\(s / 60)m" + String(format: "%02ds", s % 60) }
-        if s < 86400 { return "\(s / 3600)h" + String(format: "%02dm", (s % 3600) / 60) }
-        return "\(s / 86400)d" + String(format: "%02dh", (s % 86400) / 3600)
-    }
-
-    /// `41ms`, `1.2s`.
-    static func millis(_ ms: Double) -> String {
-        if ms < 1000 { return "\(Int(ms.rounded()))ms" }
-        return String(format: "%.1fs", ms / 1000)
-    }
-
     /// `64M`, `1G`, `1536M`.
     static func mebibytes(_ mib: Int) -> String {
         if mib >= 1024 && mib % 1024 == 0 { return "\(mib / 1024)G" }
         return "\(mib)M"
     }
 
-    /// `512B`, `3.4K`, `12M`, `1.1G`.
-    static func bytes(_ n: UInt64) -> String {
-        let units = ["B", "K", "M", "G", "T"]
-        var value = Double(n)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
-        if unit == 0 { return "\(n)B" }
-        return value < 10 ? String(format: "%.1f", value) + units[unit] : "\(Int(value.rounded()))\(units[unit])"
-    }
-
-    /// Local time `2026-11-28 10:54`.
+    /// Local time `2026-11-28 10:54`, `-` when unknown.
     static func date(_ date: Date?) -> String {
         date.map(Formatting.date) ?? "-"
     }

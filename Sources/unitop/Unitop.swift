@@ -12,13 +12,7 @@ struct Unitop: AsyncParsableCommand {
             Without a subcommand, unitop starts the interactive UI.
 
             Global options, accepted before or after the subcommand:
-              --backend qemu|libvirt   backend (default: from config, else qemu)
-              --connect URI            libvirt URI (also LIBVIRT_DEFAULT_URI)
-              --state-dir DIR          state directory (also UNITOP_HOME)
-              --config FILE            config file (must exist when given)
-              --readonly               refuse every action that changes an instance
-              --theme NAME             TUI theme
-              --log-level LEVEL        level of $STATE/unitop.log
+            \(GlobalOption.summary)
 
             Exit status: 0 done, 1 failed (one line on stderr says what and why), 2 usage error;
             'unitop run' without --detach exits with the guest's exit code.

@@ -109,7 +109,7 @@ import Testing
             ("theme = \"\"", 1, "'theme' must not be empty"),
             ("[qemu]\naccel = \"hvf\"", 2, "'qemu.accel' must be auto, kvm or tcg, not 'hvf'"),
             ("[qemu]\ncpu = \"host; rm -rf\"", 2, "'qemu.cpu' has characters QEMU does not accept: 'host; rm -rf'"),
-            ("[qemu]\nmachine = \"pc q35\"", 2, "'qemu.machine' must be a machine type such as pc, q35 or microvm, not 'pc q35'"),
+            ("[qemu]\nmachine = \"pc q35\"", 2, "'qemu.machine' must be pc, q35 or microvm, not 'pc q35'"),
             ("qemu.accel = \"hvf\"", 1, "'qemu.accel' must be auto, kvm or tcg, not 'hvf'"),
             ("[ qemu ]\n  \"accel\" = \"x\"", 2, "'qemu.accel' must be auto, kvm or tcg, not 'x'"),
         ]

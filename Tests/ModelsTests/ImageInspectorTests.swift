@@ -663,10 +663,11 @@ struct ScratchDirectory {
         defer { dir.remove() }
         let cases: [(String, String)] = [
             ("cpus = 1\nmemory = = 3\n", ":2: "),
-            ("cpus = 0\n", ":1: 'cpus' must be between 1 and 256, not 0"),
+            ("cpus = 0\n", ":1: 'cpus' must be between 1 and 64, not 0"),
+            ("cpus = 65\n", ":1: 'cpus' must be between 1 and 64, not 65"),
             ("\n\nmemory = \"lots\"\n", ":3: 'memory': invalid memory size 'lots'"),
             ("memory = true\n", ":1: 'memory' must be a size"),
-            ("machine = \"q35\"\n", ":1: 'machine' must be one of microvm, pc, not 'q35'"),
+            ("machine = \"q99\"\n", ":1: 'machine' must be pc, q35 or microvm, not 'q99'"),
             ("cpus = 1\nmemroy = \"64M\"\n", ":2: unknown key 'memroy'"),
             ("append = 5\n", ":1: 'append' must be a string, not an integer"),
         ]

@@ -80,6 +80,62 @@ import Testing
         #expect(s.status?.text == "start cancelled")
     }
 
+    @Test func configMachineAndAccelReachTheSpecWithoutASidecar() throws {
+        var config = Config()
+        config.qemu.machine = "microvm"
+        config.qemu.accel = .tcg
+        config.qemu.cpu = "qemu64"
+        let options = TUIOptions(readonly: false, theme: nil, config: config,
+                                 paths: UnitopPaths.resolve(environment: ["UNITOP_HOME": "/nonexistent"]), environment: [:])
+        var s = TUIApp.initialState(backends: [BackendRef(kind: .qemu, host: "local")], options: options,
+                                    capabilities: TerminalCapabilities(colors: 256, unicode: true), size: (120, 30))
+        _ = reduce(&s, .instancesLoaded(BackendRef(kind: .qemu, host: "local"), []))
+        _ = reduce(&s, .imagesLoaded([makeImage("hello")]))
+        press(&s, .character("2"), .character("s"))
+        #expect(s.startForm?.machine == "microvm")
+        #expect(screenText(s).contains("< microvm >"))
+        let effects = press(&s, .enter)
+        guard case .start(let spec, _)? = effects.first else { Issue.record("no start effect: \(effects)"); return }
+        #expect(spec.machine == "microvm")
+        #expect(spec.accel == .tcg)
+        #expect(spec.cpuModel == "qemu64")
+    }
+
+    @Test func machineFieldCyclesThroughTheLaunchLimits() throws {
+        var s = imagesState([makeImage("hello", defaults: ImageDefaults(machine: "q35"))])
+        press(&s, .character("s"))
+        #expect(s.startForm?.machine == "q35")
+        while s.startForm?.field != .machine { press(&s, .tab) }
+        var seen: [String] = []
+        for _ in LaunchLimits.machines { press(&s, .right); seen.append(s.startForm?.machine ?? "") }
+        #expect(Set(seen) == Set(LaunchLimits.machines))
+        press(&s, .left)
+        let effects = press(&s, .enter)
+        guard case .start(let spec, _)? = effects.first else { Issue.record("no start effect"); return }
+        #expect(spec.machine == seen[seen.count - 2])
+    }
+
+    @Test func formAndCommandLineShareTheCPULimit() {
+        var s = imagesState([makeImage("hello")])
+        press(&s, .character("s"), .tab, .tab, .control("u"))
+        type(&s, "\(LaunchLimits.cpus.upperBound + 1)")
+        #expect(press(&s, .enter).isEmpty)
+        #expect(s.startForm?.error?.contains("expected a number from 1 to \(LaunchLimits.cpus.upperBound)") == true)
+        press(&s, .control("u"))
+        type(&s, "\(LaunchLimits.cpus.upperBound)")
+        guard case .start(let spec, _)? = press(&s, .enter).first else { Issue.record("no start effect"); return }
+        #expect(spec.cpus == LaunchLimits.cpus.upperBound)
+    }
+
+    @Test func aMalformedSidecarIsShownNotIgnored() {
+        var image = makeImage("hello")
+        image.sidecarError = "/images/hello.toml:1: 'cpus' must be between 1 and 64, not 99"
+        var s = imagesState([image])
+        press(&s, .character("s"))
+        #expect(s.startForm == nil)
+        #expect(s.status?.isError == true && s.status?.text.contains("hello.toml:1") == true)
+    }
+
     @Test func notBootableImageRefused() {
         var s = imagesState([makeImage("disk", bootable: false, reason: "no multiboot header")])
         press(&s, .character("s"))

@@ -71,7 +71,8 @@ extension LibvirtBackend {
     }
 
     public func start(_ spec: LaunchSpec) async throws -> Instance {
-        let name = try InstanceName.validate(spec.name)
+        try LaunchLimits.validate(spec)
+        let name = spec.name
         if parsed.isThisMachine, !parsed.isTest, !FileManager.default.isReadableFile(atPath: spec.imagePath) {
             throw UnitopError.imageNotFound(spec.imagePath)
         }

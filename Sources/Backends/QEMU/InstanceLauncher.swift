@@ -14,27 +14,22 @@ struct InstanceLauncher: Sendable {
     let reader: InstanceReader
 
     func launch(_ spec: LaunchSpec) throws {
-        try InstanceName.validate(spec.name)
+        try LaunchLimits.validate(spec)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: spec.imagePath, isDirectory: &isDir), !isDir.boolValue else {
             throw UnitopError.imageNotFound(spec.imagePath)
         }
-        guard spec.memoryMiB >= 1, spec.memoryMiB <= MemorySize.maxMiB else {
-            throw UnitopError.invalidArgument("memory must be between 1 MiB and 1 TiB")
-        }
-        guard spec.cpus >= 1, spec.cpus <= 512 else { throw UnitopError.invalidArgument("cpus must be between 1 and 512") }
         let files = reader.files(spec.name)
         try files.checkSocketPaths()
         let monitor = try MonitorLocator.find()
         try QEMUBackend.prepareDirectories(paths)
         let binary = config.qemu.binary
-        let accel = resolveAccel(spec.accel == .auto ? config.qemu.accel : spec.accel, binary: binary)
-        let machine = spec.machine.isEmpty ? config.qemu.machine : spec.machine
+        // The spec is resolved (LaunchResolver: flag > config > auto); only `auto` is decided here.
+        let accel = resolveAccel(spec.accel, binary: binary)
+        let machine = spec.machine
         let cpu = QEMUCommandLine.cpuModel(spec: spec, config: config.qemu, accel: accel)
-        var resolved = spec
-        resolved.machine = machine
-        let argv = QEMUCommandLine.argv(spec: resolved, binary: binary, accel: accel, machine: machine, cpuModel: cpu, files: files)
-        let record = InstanceRecord(spec: resolved, image: spec.imagePath, argv: argv, accel: accel, machine: machine,
+        let argv = QEMUCommandLine.argv(spec: spec, binary: binary, accel: accel, machine: machine, cpuModel: cpu, files: files)
+        let record = InstanceRecord(spec: spec, image: spec.imagePath, argv: argv, accel: accel, machine: machine,
                                     createdAt: Date(), consoleLogMaxBytes: config.consoleLogMaxBytes,
                                     runtimeDirectory: paths.runtimeDirectory)
 

@@ -66,7 +66,7 @@ public enum Formatting {
     }
 
     /// A sparkline of the last `width` samples, scaled to 0…max(100, peak).
-    public static func sparkline(_ samples: [Double], width: Int, sparks: [Character]) -> String {
+    public static func sparkline<Samples: BidirectionalCollection<Double>>(_ samples: Samples, width: Int, sparks: [Character]) -> String {
         guard width > 0, !samples.isEmpty, !sparks.isEmpty else { return "" }
         let tail = samples.suffix(width).map { $0.isFinite ? min(max(0, $0), 1e6) : 0 }
         let top = max(100, tail.max() ?? 0)
