@@ -17,6 +17,6 @@ page="$tmp/unitop.1"
 "$bin" keys --mdoc > "$tmp/keys.mdoc"
 mkdir -p "$out"
 # Everything before the generated EXIT STATUS, then our sections with the key table in place.
-sed -n '/^\.Sh "EXIT STATUS"/q;p' "$page" > "$out/unitop.1"
+sed -n -e "/^\.Sh \"EXIT STATUS\"/q" -e "s/^$/.Pp/" -e p "$page" > "$out/unitop.1"
 sed -e "/^@KEYS@$/{r $tmp/keys.mdoc" -e 'd;}' "$root/packaging/unitop.1.sections" >> "$out/unitop.1"
 echo "$out/unitop.1"

@@ -15,14 +15,14 @@ struct Unitop: AsyncParsableCommand {
             \(GlobalOption.summary)
 
             Exit status: 0 done, 1 failed (one line on stderr says what and why), 2 usage error;
-            'unitop run' without --detach exits with the guest's exit code.
+            A 'unitop run' without --detach exits with the guest's exit code.
             Shell completions: unitop --generate-completion-script bash|zsh|fish
             """,
         version: BuildInfo.versionLine,
         subcommands: [
             TUICommand.self, ImagesCommand.self, PsCommand.self, RunCommand.self, StopCommand.self,
             KillCommand.self, PauseCommand.self, ResumeCommand.self, RestartCommand.self, RmCommand.self,
-            LogsCommand.self, ConsoleCommand.self, InspectCommand.self,
+            LogsCommand.self, ConsoleCommand.self, InspectCommand.self, KeysCommand.self,
         ],
         defaultSubcommand: TUICommand.self
     )
