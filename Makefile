@@ -67,11 +67,8 @@ uninstall:
 	-rmdir $(SHAREDIR)/themes $(SHAREDIR) $(LIBEXECDIR) 2>/dev/null
 
 # unitop_VERSION_amd64.deb in .build/deb (dpkg-deb; Depends computed by dpkg-shlibdeps).
-deb: install-deps-deb
+deb:
 	scripts/package-deb.sh
-
-install-deps-deb:
-	@scripts/apt-need.sh dpkg-dev fakeroot
 
 test:
 	bash scripts/test.sh
