@@ -45,7 +45,7 @@ man: release
 
 completions: release
 	mkdir -p $(GEN)/completions
-	$(REL)/unitop --generate-completion-script bash > $(GEN)/completions/unitop.bash
+	$(REL)/unitop --generate-completion-script bash | sed '1{/^#!/d}' > $(GEN)/completions/unitop.bash
 	$(REL)/unitop --generate-completion-script zsh > $(GEN)/completions/_unitop
 	$(REL)/unitop --generate-completion-script fish > $(GEN)/completions/unitop.fish
 
