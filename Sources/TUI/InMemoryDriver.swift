@@ -1,26 +1,30 @@
 import Foundation
+import Synchronization
 
 /// A terminal driver that draws into memory: tests send it input and read the frames it got.
 /// Thread-safe: tests may read while the UI runtime presents.
-public final class InMemoryDriver: TerminalDriver, @unchecked Sendable {
-    private let lock = NSLock()
-    private var _size: (width: Int, height: Int)
-    private var _frames: [Grid] = []
-    private var _presentCount = 0
-    private var _isShutDown = false
+public final class InMemoryDriver: TerminalDriver, Sendable {
+    private struct Screen {
+        var size: (width: Int, height: Int)
+        var frames: [Grid] = []
+        var presentCount = 0
+        var isShutDown = false
+    }
+
+    private let screen: Mutex<Screen>
     public let capabilities: TerminalCapabilities
     public let maxFrames = 200
 
-    public var size: (width: Int, height: Int) { lock.withLock { _size } }
+    public var size: (width: Int, height: Int) { screen.withLock { $0.size } }
     /// Every grid presented, oldest first (bounded to the last `maxFrames`).
-    public var frames: [Grid] { lock.withLock { _frames } }
-    public var presentCount: Int { lock.withLock { _presentCount } }
-    public var isShutDown: Bool { lock.withLock { _isShutDown } }
+    public var frames: [Grid] { screen.withLock { $0.frames } }
+    public var presentCount: Int { screen.withLock { $0.presentCount } }
+    public var isShutDown: Bool { screen.withLock { $0.isShutDown } }
     private let stream: AsyncStream<TerminalEvent>
     private let continuation: AsyncStream<TerminalEvent>.Continuation
 
     public init(width: Int = 120, height: Int = 40, capabilities: TerminalCapabilities = .init(colors: 256, unicode: true)) {
-        _size = (width, height)
+        screen = Mutex(Screen(size: (width, height)))
         self.capabilities = capabilities
         (stream, continuation) = AsyncStream<TerminalEvent>.makeStream()
     }
@@ -28,21 +32,22 @@ public final class InMemoryDriver: TerminalDriver, @unchecked Sendable {
     public func events() -> AsyncStream<TerminalEvent> { stream }
 
     public func present(_ grid: Grid) {
-        lock.withLock {
-            _presentCount += 1
-            _frames.append(grid)
-            if _frames.count > maxFrames { _frames.removeFirst(_frames.count - maxFrames) }
+        let keep = maxFrames
+        screen.withLock { s in
+            s.presentCount += 1
+            s.frames.append(grid)
+            if s.frames.count > keep { s.frames.removeFirst(s.frames.count - keep) }
         }
     }
 
     public func shutdown() {
-        lock.withLock { _isShutDown = true }
+        screen.withLock { $0.isShutDown = true }
         continuation.finish()
     }
 
     /// Simulates terminal input.
     public func send(_ event: TerminalEvent) {
-        if case .resize(let w, let h) = event { lock.withLock { _size = (w, h) } }
+        if case .resize(let w, let h) = event { screen.withLock { $0.size = (w, h) } }
         continuation.yield(event)
     }
 

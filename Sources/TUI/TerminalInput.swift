@@ -1,5 +1,6 @@
 import CNCursesW
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -301,7 +302,7 @@ extension Key {
 /// handlers and by shutdown), then has the driver read on its actor and waits until it has. No busy
 /// loop: with nothing to read it sleeps in `poll()` indefinitely (or 40 ms while an escape sequence is
 /// incomplete).
-final class InputPump: @unchecked Sendable {
+final class InputPump: Sendable {
     /// What woke the thread.
     struct Wakeup: Sendable {
         var stdinReady = false
@@ -310,8 +311,6 @@ final class InputPump: @unchecked Sendable {
         var hangup = false
         var timedOut = false
     }
-
-    private final class ResultBox: @unchecked Sendable { var hasPending = false }
 
     /// How long to wait for the rest of an incomplete escape sequence.
     static let pendingTimeoutMilliseconds: Int32 = 40
@@ -371,16 +370,17 @@ final class InputPump: @unchecked Sendable {
                 watchInput = false
                 if !hungUp { hungUp = true; wakeup.hangup = true }
             }
-            let box = ResultBox()
+            let answer = Mutex(false)
             let done = DispatchSemaphore(value: 0)
             let handler = self.handler
             let reason = wakeup
             Task { @MainActor in
-                box.hasPending = handler(reason)
+                let pending = handler(reason)
+                answer.withLock { $0 = pending }
                 done.signal()
             }
             done.wait()
-            hasPending = box.hasPending
+            hasPending = answer.withLock { $0 }
         }
     }
 }

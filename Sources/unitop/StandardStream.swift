@@ -1,10 +1,11 @@
 import Foundation
+import Synchronization
 
 /// Buffered writes straight to a file descriptor (stdout or stderr), without `print`.
 ///
 /// A closed reader (`unitop logs NAME | head`) ends the process quietly with status 0:
 /// SIGPIPE is ignored at startup and EPIPE is handled here.
-final class StandardStream: @unchecked Sendable {
+final class StandardStream: Sendable {
     static let output = StandardStream(fd: STDOUT_FILENO)
     static let error = StandardStream(fd: STDERR_FILENO)
 
@@ -12,12 +13,14 @@ final class StandardStream: @unchecked Sendable {
     static let bufferLimit = 64 << 10
 
     let fd: Int32
-    private var buffer: [UInt8] = []
-    private let lock = NSLock()
+    /// Bytes not written yet.
+    private let pending: Mutex<[UInt8]>
 
     init(fd: Int32) {
         self.fd = fd
+        var buffer: [UInt8] = []
         buffer.reserveCapacity(Self.bufferLimit)
+        pending = Mutex(buffer)
     }
 
     /// Whether the descriptor is a terminal.
@@ -25,16 +28,18 @@ final class StandardStream: @unchecked Sendable {
 
     /// Appends bytes; writes once the buffer is large.
     func write(_ bytes: [UInt8]) {
-        lock.lock(); defer { lock.unlock() }
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= Self.bufferLimit { flushLocked() }
+        pending.withLock { buffer in
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= Self.bufferLimit { drain(&buffer) }
+        }
     }
 
     /// Appends and writes everything now (interactive output).
     func writeNow(_ bytes: [UInt8]) {
-        lock.lock(); defer { lock.unlock() }
-        buffer.append(contentsOf: bytes)
-        flushLocked()
+        pending.withLock { buffer in
+            buffer.append(contentsOf: bytes)
+            drain(&buffer)
+        }
     }
 
     func write(_ text: String) { write(Array(text.utf8)) }
@@ -45,11 +50,11 @@ final class StandardStream: @unchecked Sendable {
     }
 
     func flush() {
-        lock.lock(); defer { lock.unlock() }
-        flushLocked()
+        pending.withLock { drain(&$0) }
     }
 
-    private func flushLocked() {
+    /// Writes `buffer` out and empties it (called with the lock held).
+    private func drain(_ buffer: inout [UInt8]) {
         var offset = 0
         while offset < buffer.count {
             let n = buffer.withUnsafeBytes { raw -> Int in
