@@ -49,7 +49,7 @@ config)
         "$ROOT/Fuzz/ConfigFuzz/main.swift" \
         "$M/Config.swift" "$M/ConfigLoader.swift" "$M/TOMLDocument.swift" "$M/TOMLPreflight.swift" "$M/SidecarLoader.swift" \
         "$M/BoundedFile.swift" "$M/FileStatus.swift" "$M/TOMLTableReader.swift" "$M/UnitopError.swift" "$M/InstanceState.swift" "$M/LaunchSpec.swift" \
-        "$M/MemorySize.swift" "$M/Image.swift" \
+        "$M/MemorySize.swift" "$M/Image.swift" "$M/LaunchResolver.swift" "$M/LaunchLimits.swift" "$M/BackendKind.swift" "$M/InstanceName.swift" \
         "$OUT/TOMLKit.o" "$OUT"/ctoml/*.o -lstdc++ \
         -o "$OUT/ConfigFuzz"
     echo "$OUT/ConfigFuzz"

@@ -20,8 +20,8 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         do {
             let defaults = try SidecarLoader.parse(text, file: file)
-            if let cpus = defaults.cpus, !(1...SidecarLoader.maxCPUs).contains(cpus) { fatalError("cpus out of range") }
-            if let m = defaults.memoryMiB, !(1...MemorySize.maxMiB).contains(m) { fatalError("memory out of range") }
+            if let cpus = defaults.cpus, !LaunchLimits.cpus.contains(cpus) { fatalError("cpus out of range") }
+            if let m = defaults.memoryMiB, !LaunchLimits.memoryMiB.contains(m) { fatalError("memory out of range") }
         } catch {
             checkError(error, file: file)
         }
