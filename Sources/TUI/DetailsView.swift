@@ -16,6 +16,7 @@ enum DetailsView {
             ("Boot", inst.bootMillis.map { Formatting.millis($0) } ?? dash),
             ("Exit code", opt(inst.exitCode)), ("Exit reason", opt(inst.exitReason)),
         ]
+        if let note = inst.accelNote { f.insert(("Accel note", note), at: 10) }
         f += statsFields(inst, s)
         f.append(("State dir", opt(inst.stateDirectory)))
         f.append(("Console log", opt(inst.consoleLogPath)))
