@@ -3,6 +3,10 @@ import Foundation
 import Models
 
 /// A libvirt C pointer that may cross threads inside the backend (never outside it).
+///
+/// `@unchecked`: libvirt's connection, domain and stream objects are thread-safe and reference
+/// counted (libvirt locks each object internally); this wrapper is only handed between the
+/// connection's serial queue, the event loop thread and the opening thread.
 struct LibvirtPointer: @unchecked Sendable {
     let raw: OpaquePointer
 }
@@ -14,6 +18,10 @@ struct LibvirtPointer: @unchecked Sendable {
 ///   backoff (1 s, 2 s, 4 s … at most 30 s) and reports ``Event/connected`` when back. While it is
 ///   down, calls fail fast with a ``UnitopError/connection(uri:message:)``.
 /// - Lifecycle events of every domain arrive as ``Event/lifecycle(name:event:detail:)``.
+///
+/// `@unchecked`: it holds the `virConnectPtr` (inside ``State``); `lock` guards `state`,
+/// `attemptCounter`, `reconnecting` and `isShutDown`, and blocking calls on the pointer run on
+/// `queue` only.
 final class LibvirtConnection: @unchecked Sendable {
     enum Event: Sendable {
         case connected
@@ -41,6 +49,8 @@ final class LibvirtConnection: @unchecked Sendable {
     }
 
     /// An open virConnectPtr plus the callbacks registered on it.
+    /// `@unchecked`: wraps the pointer; the callback ids are written once on the opening thread
+    /// before the session is published (under the connection's lock) and read in `teardown` only.
     final class Session: @unchecked Sendable {
         let pointer: LibvirtPointer
         var lifecycleID: Int32 = -1
