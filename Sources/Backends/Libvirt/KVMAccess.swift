@@ -97,7 +97,7 @@ enum KVMAccess {
     }
 
     /// The QEMU user of the system daemon: `user`/`group` in `qemu.conf` (names or `+N`), else
-    /// the packaged defaults; supplementary groups from the group database, as libvirt does.
+    /// the packaged defaults (Debian: `libvirt-qemu`, whose primary group is `kvm`).
     static func systemQEMU(qemuConf: String = "/etc/libvirt/qemu.conf",
                            defaultUser: String = "libvirt-qemu", defaultGroup: String = "libvirt-qemu") -> Runner {
         let text = (try? String(contentsOfFile: qemuConf, encoding: .utf8)) ?? ""
@@ -106,14 +106,17 @@ enum KVMAccess {
         let groupSpec = settings["group"] ?? defaultGroup
         let uid = resolveUser(userSpec) ?? UInt32.max
         let gid = resolveGroup(groupSpec) ?? UInt32.max
-        var groups: [UInt32] = [gid]
+        // As libvirt's virGetGroupList: the user's groups from its passwd entry (primary group
+        // and memberships), plus the configured group.
+        var groups: [UInt32] = []
         if let pw = getpwuid(uid) {
             var count: Int32 = 64
             var list = [gid_t](repeating: 0, count: Int(count))
-            if getgrouplist(pw.pointee.pw_name, gid, &list, &count) >= 0 {
+            if getgrouplist(pw.pointee.pw_name, pw.pointee.pw_gid, &list, &count) >= 0 {
                 groups = Array(list.prefix(Int(count)))
             }
         }
+        if !groups.contains(gid) { groups.append(gid) }
         let name = uid == UInt32.max ? userSpec : userName(uid)
         return Runner(user: name, uid: uid, groups: groups, groupNames: groups.map(groupName))
     }

@@ -251,33 +251,72 @@ extension LibvirtBackend {
     /// Boots the guest again in the same QEMU process, as on the qemu backend (`system_reset`,
     /// then `cont` when paused). Domains run with `<on_reboot>destroy</on_reboot>` (QEMU's
     /// `-no-reboot`), so a guest reboot or triple fault ends the instance, and QEMU would turn
-    /// this reset into a shutdown too; QMP `set-action` (through libvirt-qemu) lets resets reset
-    /// for the duration of `virDomainReset` and restores the shutdown action right after. The
-    /// console log just continues: followers keep following and the history keeps both boots.
+    /// this reset into a shutdown too. QMP `set-action` (through libvirt-qemu) lets resets reset
+    /// until the guest's first console output after the reset (the firmware answers a warm reset
+    /// with resets of its own), at most ``restartGraceSeconds``, then restores the shutdown
+    /// action. The console log just continues: followers keep following and the history keeps
+    /// both boots.
     public func restart(_ name: String) async throws {
         let current = try await instance(named: name)
         guard current.state.isActive else { throw UnitopError.invalidState(name: name, state: current.state, action: "restart") }
         if let why = unitop_virqemu_load_error() {
             throw UnitopError.unsupported("restart on libvirt needs \(UNITOP_LIBVIRT_QEMU_SONAME) (\(String(cString: why)))")
         }
+        // Output of the new boot: bytes beyond the log's current size, or live console bytes.
+        var already = 0
+        var output: AsyncThrowingStream<[UInt8], Error>?
+        if let log = current.consoleLogPath, canReadLocally(log) {
+            var st = stat()
+            already = stat(log, &st) == 0 ? Int(st.st_size) : 0
+            output = console(name, history: .all, follow: true)
+        } else {
+            output = try? await consoleSession(name, force: false).listen()
+        }
         try await connection.call { c in
             try LibvirtDomains.withDomain(c, name) { d in
-                try Self.qmp(d, name, #"{"execute":"set-action","arguments":{"reboot":"reset"}}"#)
-                let resetFailed = virDomainReset(d, 0) != 0 ? LibvirtErrors.domain(name, action: "restart") : nil
-                do {
-                    try Self.qmp(d, name, #"{"execute":"set-action","arguments":{"reboot":"shutdown"}}"#)
-                } catch {
-                    Self.log.error("cannot restore the reboot action after a restart; a guest reboot will now reset instead of ending",
-                                   metadata: ["name": "\(name)", "error": "\(error)"])
+                try Self.qmp(d, name, Self.resetAction)
+                guard virDomainReset(d, 0) == 0 else {
+                    let error = LibvirtErrors.domain(name, action: "restart")
+                    try? Self.qmp(d, name, Self.shutdownAction)
+                    throw error
                 }
-                if let resetFailed { throw resetFailed }
                 var st: Int32 = 0, reason: Int32 = 0
                 if virDomainGetState(d, &st, &reason, 0) == 0, st == Int32(VIR_DOMAIN_PAUSED.rawValue), virDomainResume(d) != 0 {
-                    throw LibvirtErrors.domain(name, action: "resume after restart")
+                    Self.log.warning("cannot resume after a restart", metadata: ["name": "\(name)", "error": "\(LibvirtErrors.last().message)"])
                 }
             }
         }
+        if let output { await Self.firstBytes(of: output, beyond: already, timeout: Self.restartGraceSeconds) }
+        do {
+            try await connection.call { c in try LibvirtDomains.withDomain(c, name) { d in try Self.qmp(d, name, Self.shutdownAction) } }
+        } catch {
+            Self.log.error("cannot restore the reboot action after a restart; a guest reboot will reset instead of ending",
+                           metadata: ["name": "\(name)", "error": "\(error)"])
+        }
         await refreshAfterAction(name)
+    }
+
+    static let resetAction = #"{"execute":"set-action","arguments":{"reboot":"reset"}}"#
+    static let shutdownAction = #"{"execute":"set-action","arguments":{"reboot":"shutdown"}}"#
+    /// Longest wait for the guest's first output after a restart.
+    static let restartGraceSeconds = 10.0
+
+    /// Returns once `stream` has delivered more than `offset` bytes, it ends, or `timeout` passes.
+    static func firstBytes(of stream: AsyncThrowingStream<[UInt8], Error>, beyond offset: Int, timeout: Double) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var n = 0
+                do {
+                    for try await chunk in stream {
+                        n += chunk.count
+                        if n > offset { return }
+                    }
+                } catch {}
+            }
+            group.addTask { try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// One QMP command through libvirt (`virDomainQemuMonitorCommand`); an error reply throws.
