@@ -78,7 +78,7 @@ struct LibvirtSystemTests {
         defer { console.cancel() }
         #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
         #expect(console.text.hasPrefix("unitop-fixture hello booted"), "history starts at the first byte of boot")
-        #expect(console.text.contains("cmdline=greeting=<hi&bye>"))
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { console.text.contains("cmdline=greeting=<hi&bye>") })
         try await b.sendConsoleInput(name, bytes: Array("hi there\r".utf8))
         #expect(await LibvirtTestSupport.eventually(timeout: 20) { console.text.contains("you typed: hi there") })
 

@@ -214,7 +214,7 @@ struct LibvirtTestDriverTests {
 }
 
 /// A TCP socket on 127.0.0.1 that completes connections (kernel backlog) but never speaks.
-final class SilentListener: @unchecked Sendable {
+final class SilentListener: Sendable {
     let fd: Int32
     let port: UInt16
 

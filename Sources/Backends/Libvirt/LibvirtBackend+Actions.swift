@@ -90,7 +90,7 @@ extension LibvirtBackend {
         case .auto:
             switch localKVMVerdict() {
             case .usable?: return (true, nil)
-            case .unusable(let cause, _)?: return (false, "TCG: KVM unusable: \(cause)")
+            case .unusable(let cause, let fix)?: return (false, "TCG: KVM unusable: \(cause); fix: \(fix)")
             case nil:
                 return try await hostListsKVM() ? (true, nil) : (false, "TCG: libvirt reports no KVM on \(host)")
             }
