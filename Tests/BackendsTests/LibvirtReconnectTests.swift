@@ -125,10 +125,10 @@ struct LibvirtReconnectTests {
         #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
         #expect(await LibvirtTestSupport.eventually(timeout: 15) {
             events.events.contains {
-                if case .statsBatch(let batch) = $0 { return batch.contains { $0.key.name == name && $0.value.cpuPercent >= 0 } }
+                if case .statsBatch(let batch) = $0 { return batch.contains { $0.key.name == name && ($0.value.rssBytes ?? 0) > 0 } }
                 return false
             }
-        }, "CPU stats are sampled while subscribed")
+        }, "CPU and RSS stats are sampled while subscribed")
 
         // Stop the private libvirtd: the loss is reported and operations fail fast while it is down.
         try #require(try await Self.privateDaemon(["down", dir]) == 0, "cannot stop the private libvirtd")
