@@ -20,7 +20,7 @@ struct LibvirtPointer: @unchecked Sendable {
 /// - Lifecycle events of every domain arrive as ``Event/lifecycle(name:event:detail:)``.
 ///
 /// `@unchecked`: it holds the `virConnectPtr` (inside ``State``); `lock` guards `state`,
-/// `attemptCounter`, `reconnecting` and `isShutDown`, and blocking calls on the pointer run on
+/// `attemptCounter`, `reconnecting`, `isShutDown` and `attemptWaiter`, and blocking calls on the pointer run on
 /// `queue` only.
 final class LibvirtConnection: @unchecked Sendable {
     enum Event: Sendable {
@@ -40,6 +40,8 @@ final class LibvirtConnection: @unchecked Sendable {
     private var attemptCounter = 0
     private var reconnecting = false
     private var isShutDown = false
+    /// The reconnection loop waiting for an attempt to finish (see ``waitForAttempt(_:)``).
+    private var attemptWaiter: (attempt: Int, continuation: CheckedContinuation<Bool, Never>)?
 
     private enum State {
         case idle
@@ -100,11 +102,14 @@ final class LibvirtConnection: @unchecked Sendable {
 
     /// Closes the connection and stops reconnecting.
     func shutdown() {
-        let session: Session? = lock.withLock {
+        let (session, waiter): (Session?, CheckedContinuation<Bool, Never>?) = lock.withLock {
             isShutDown = true
-            if case .connected(let s) = state { state = .down(message: "closed"); return s }
-            return nil
+            let w = attemptWaiter?.continuation
+            attemptWaiter = nil
+            if case .connected(let s) = state { state = .down(message: "closed"); return (s, w) }
+            return (nil, w)
         }
+        waiter?.resume(returning: false)
         if let session { queue.async { Self.teardown(session) } }
     }
 
@@ -185,8 +190,8 @@ final class LibvirtConnection: @unchecked Sendable {
     private static let timerQueue = DispatchQueue(label: "unitop.libvirt.connect-timeouts")
 
     private func finishOpen(attempt: Int, result: Result<Session, UnitopError>) {
-        let waiters: [CheckedContinuation<LibvirtPointer, Error>]? = lock.withLock {
-            guard case .connecting(let a, let w, _) = state, a == attempt, !isShutDown else { return nil }
+        let (waiters, loop): ([CheckedContinuation<LibvirtPointer, Error>]?, CheckedContinuation<Bool, Never>?) = lock.withLock {
+            guard case .connecting(let a, let w, _) = state, a == attempt, !isShutDown else { return (nil, nil) }
             switch result {
             case .success(let s):
                 state = .connected(s)
@@ -194,8 +199,17 @@ final class LibvirtConnection: @unchecked Sendable {
             case .failure(let e):
                 state = .down(message: e.description)
             }
-            return w
+            var loop: CheckedContinuation<Bool, Never>?
+            if let waiter = attemptWaiter, waiter.attempt == attempt {
+                loop = waiter.continuation
+                attemptWaiter = nil
+            }
+            return (w, loop)
         }
+        if case .failure(let e) = result {
+            LibvirtBackend.log.debug("libvirt connection attempt failed", metadata: ["uri": "\(uri)", "error": "\(e.description)"])
+        }
+        if case .success = result { loop?.resume(returning: true) } else { loop?.resume(returning: false) }
         guard let waiters else {
             // Stale attempt (timed out earlier or shut down): close what arrived late.
             if case .success(let s) = result { queue.async { Self.teardown(s) } }
@@ -291,18 +305,21 @@ final class LibvirtConnection: @unchecked Sendable {
         }
     }
 
-    /// Waits until `attempt` has finished; true when it connected.
+    /// Waits until `attempt` has finished (woken by ``finishOpen(attempt:result:)``, no
+    /// polling); true when it connected.
     private func waitForAttempt(_ attempt: Int) async -> Bool {
-        while true {
+        await withCheckedContinuation { (cont: CheckedContinuation<Bool, Never>) in
             let done: Bool? = lock.withLock {
+                if isShutDown { return false }
                 switch state {
-                case .connecting(let a, _, _) where a == attempt: return nil
+                case .connecting(let a, _, _) where a == attempt:
+                    attemptWaiter = (attempt, cont)
+                    return nil
                 case .connected: return true
                 default: return false
                 }
             }
-            if let done { return done }
-            try? await Task.sleep(nanoseconds: 100_000_000)
+            if let done { cont.resume(returning: done) }
         }
     }
 }
