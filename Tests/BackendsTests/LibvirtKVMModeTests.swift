@@ -7,8 +7,9 @@ import UnitopTesting
 /// `--accel` on qemu:///system for each /dev/kvm mode this host can be given: root-only
 /// (`0600 root:root`, a container without udev), Debian's udev mode (`0660 root:kvm`) and
 /// world-writable (`0666`). The device's mode, owner and group are restored afterwards (other
-/// tests run on this host). "Absent" cannot be made safely for the system libvirtd; its decision
-/// is checked with a fake device in ``LibvirtAccelTests``.
+/// tests run on this host). "Absent" cannot be made for the system libvirtd itself; the unitop
+/// process is run without /dev/kvm (`scripts/without-kvm.sh`, a private mount namespace) and the
+/// decision is checked with a fake device in ``LibvirtAccelTests``.
 extension LibvirtSystemTests {
     struct DeviceMode: Sendable, CustomStringConvertible {
         var mode: mode_t
@@ -71,5 +72,23 @@ extension LibvirtSystemTests {
         #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") }, "boots with \(m)")
         try await b.kill(auto)
         try await b.remove(auto, force: false)
+    }
+
+    /// No /dev/kvm where unitop runs: an explicit `--accel kvm` on libvirt is one line naming the
+    /// cause, before anything is created.
+    @Test(.enabled(if: getuid() == 0, "mount namespaces need root"))
+    func explicitKVMWithoutTheDeviceFailsOnOneLine() async throws {
+        try await Self.requireLibvirtd()
+        let image = try Self.fixture("hello")
+        let home = try TemporaryHome(prefix: "lvnokvm")
+        let name = Self.uniqueName("nokvm")
+        defer { Self.cleanup(name); home.remove() }
+        let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/without-kvm.sh").path
+        let r = try Run.command([script, Fixtures.unitopBinary, "run", image, "--backend", "libvirt", "--connect", Self.uri,
+                                 "--accel", "kvm", "--name", name, "--detach"], environment: home.environment, timeout: 60)
+        #expect(r.status == 1, "status \(r.status), stderr: \(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r.stderr)")
+        #expect(r.stderr.contains("KVM unusable: /dev/kvm does not exist"), "stderr: \(r.stderr)")
+        #expect(!Self.domainNames().contains(name))
     }
 }

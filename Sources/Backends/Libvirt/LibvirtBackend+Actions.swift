@@ -240,12 +240,22 @@ extension LibvirtBackend {
         }
     }
 
+    /// Pauses a running guest; any other state is refused, as on the qemu backend (libvirt
+    /// itself accepts suspending a paused domain).
     public func pause(_ name: String) async throws {
+        try await requireState(name, .running, action: "pause")
         try await onDomain(name, action: "pause") { virDomainSuspend($0) }
     }
 
+    /// Resumes a paused guest; any other state is refused.
     public func resume(_ name: String) async throws {
+        try await requireState(name, .paused, action: "resume")
         try await onDomain(name, action: "resume") { virDomainResume($0) }
+    }
+
+    func requireState(_ name: String, _ wanted: InstanceState, action: String) async throws {
+        let current = try await instance(named: name)
+        guard current.state == wanted else { throw UnitopError.invalidState(name: name, state: current.state, action: action) }
     }
 
     /// Boots the guest again in the same QEMU process, as on the qemu backend (`system_reset`,
