@@ -59,6 +59,7 @@
       (dom, stats, nr_stats, flags), -1) \
     X(int, virDomainOpenConsole, (virDomainPtr dom, const char *dev_name, virStreamPtr st, unsigned int flags), \
       (dom, dev_name, st, flags), -1) \
+    X(int, virDomainReset, (virDomainPtr domain, unsigned int flags), (domain, flags), -1) \
     X(int, virDomainResume, (virDomainPtr domain), (domain), -1) \
     X(int, virDomainShutdown, (virDomainPtr domain), (domain), -1) \
     X(int, virDomainSuspend, (virDomainPtr domain), (domain), -1) \
@@ -77,6 +78,11 @@
     X(int, virStreamRecv, (virStreamPtr st, char *data, size_t nbytes), (st, data, nbytes), -1) \
     X(int, virStreamSend, (virStreamPtr st, const char *data, size_t nbytes), (st, data, nbytes), -1)
 
+/* From libvirt-qemu.so.0 (same X form as UNITOP_VIR_FUNCTIONS). */
+#define UNITOP_VIRQEMU_FUNCTIONS(X) \
+    X(int, virDomainQemuMonitorCommand, (virDomainPtr domain, const char *cmd, char **result, unsigned int flags), \
+      (domain, cmd, result, flags), -1)
+
 /* Functions returning void: X(name, parameters, arguments). */
 #define UNITOP_VIR_VOID_FUNCTIONS(X) \
     X(virSetErrorFunc, (void *userData, virErrorFunc handler), (userData, handler))
@@ -85,11 +91,14 @@
 #define UNITOP_VIR_POINTER(ret, name, params, args, fail) static __typeof__(&name) p_##name;
 #define UNITOP_VIR_VOID_POINTER(name, params, args) static __typeof__(&name) p_##name;
 UNITOP_VIR_FUNCTIONS(UNITOP_VIR_POINTER)
+UNITOP_VIRQEMU_FUNCTIONS(UNITOP_VIR_POINTER)
 UNITOP_VIR_VOID_FUNCTIONS(UNITOP_VIR_VOID_POINTER)
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static char load_error_text[512];
 static const char *load_error = NULL;
+static char qemu_load_error_text[512];
+static const char *qemu_load_error = NULL;
 
 /* Keeps the first error only (the one that explains the rest). */
 static void record_error(const char *what) {
@@ -122,6 +131,23 @@ static void load(void) {
 #define UNITOP_VIR_VOID_RESOLVE(name, params, args) p_##name = (__typeof__(&name))resolve(handle, #name);
     UNITOP_VIR_FUNCTIONS(UNITOP_VIR_RESOLVE)
     UNITOP_VIR_VOID_FUNCTIONS(UNITOP_VIR_VOID_RESOLVE)
+
+    /* Optional: its failure is recorded apart and leaves the rest of libvirt usable. */
+    void *qemu = dlopen(UNITOP_LIBVIRT_QEMU_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (qemu == NULL) {
+        const char *why = dlerror();
+        snprintf(qemu_load_error_text, sizeof qemu_load_error_text, "%s", why ? why : "unknown dlopen error");
+        qemu_load_error = qemu_load_error_text;
+        return;
+    }
+#define UNITOP_VIRQEMU_RESOLVE(ret, name, params, args, fail) \
+    dlerror(); \
+    p_##name = (__typeof__(&name))dlsym(qemu, #name); \
+    if (p_##name == NULL && qemu_load_error == NULL) { \
+        snprintf(qemu_load_error_text, sizeof qemu_load_error_text, UNITOP_LIBVIRT_QEMU_SONAME ": no symbol %s", #name); \
+        qemu_load_error = qemu_load_error_text; \
+    }
+    UNITOP_VIRQEMU_FUNCTIONS(UNITOP_VIRQEMU_RESOLVE)
 }
 
 static inline void ensure_loaded(void) { pthread_once(&load_once, load); }
@@ -129,6 +155,11 @@ static inline void ensure_loaded(void) { pthread_once(&load_once, load); }
 const char *unitop_vir_load_error(void) {
     ensure_loaded();
     return load_error;
+}
+
+const char *unitop_virqemu_load_error(void) {
+    ensure_loaded();
+    return load_error != NULL ? load_error : qemu_load_error;
 }
 
 /* The stubs: libvirt's names and prototypes, forwarding to the loaded library. */
@@ -144,6 +175,7 @@ const char *unitop_vir_load_error(void) {
         if (p_##name != NULL) p_##name args; \
     }
 UNITOP_VIR_FUNCTIONS(UNITOP_VIR_STUB)
+UNITOP_VIRQEMU_FUNCTIONS(UNITOP_VIR_STUB)
 UNITOP_VIR_VOID_FUNCTIONS(UNITOP_VIR_VOID_STUB)
 
 static void unitop_vir_error_ignore(void *userData, virErrorPtr error) {

@@ -31,6 +31,8 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
     public var stats: InstanceStats?
     /// Accelerator in use (`kvm`, `tcg`), where known.
     public var accel: String?
+    /// Why `--accel auto` did not use KVM, when it fell back to TCG.
+    public var accelNote: String?
     /// Machine type (`pc`, `microvm`), where known.
     public var machine: String?
     /// Kernel command line given to the guest.
@@ -70,7 +72,7 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
 
     enum CodingKeys: String, CodingKey {
         case name, backend, host, image, state, stateDetail, stopDeadline, pid, memoryMiB, cpus
-        case startedAt, uptimeSeconds, bootMillis, exitCode, exitReason, stats, accel, machine
+        case startedAt, uptimeSeconds, bootMillis, exitCode, exitReason, stats, accel, accelNote, machine
         case append, commandLine, stateDirectory, consoleLogPath, managed
     }
 
@@ -93,6 +95,7 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
         try c.encode(exitReason, forKey: .exitReason)
         try c.encode(stats, forKey: .stats)
         try c.encode(accel, forKey: .accel)
+        try c.encode(accelNote, forKey: .accelNote)
         try c.encode(machine, forKey: .machine)
         try c.encode(append, forKey: .append)
         try c.encode(commandLine, forKey: .commandLine)
@@ -119,6 +122,7 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
         exitReason = try c.decodeIfPresent(String.self, forKey: .exitReason)
         stats = try c.decodeIfPresent(InstanceStats.self, forKey: .stats)
         accel = try c.decodeIfPresent(String.self, forKey: .accel)
+        accelNote = try c.decodeIfPresent(String.self, forKey: .accelNote)
         machine = try c.decodeIfPresent(String.self, forKey: .machine)
         append = try c.decodeIfPresent(String.self, forKey: .append)
         commandLine = try c.decodeIfPresent([String].self, forKey: .commandLine)

@@ -19,6 +19,7 @@ enum DetailsView {
             ("Boot", known(inst.bootMillis.map { Formatting.millis($0) }, CapabilityGap.bootTime(inst, caps))),
             ("Exit code", known(inst.exitCode, CapabilityGap.exitCode(inst, caps))), ("Exit reason", opt(inst.exitReason)),
         ]
+        if let note = inst.accelNote { f.insert(("Accel note", note), at: 10) }
         f += statsFields(inst, s)
         f.append(("State dir", opt(inst.stateDirectory)))
         f.append(("Console log", opt(inst.consoleLogPath)))

@@ -11,6 +11,7 @@ struct LibvirtLoaderTests {
     /// The stubs resolve and forward: the in-process test driver answers through them.
     @Test func stubsForwardToTheLoadedLibrary() throws {
         #expect(unitop_vir_load_error() == nil)
+        #expect(unitop_virqemu_load_error() == nil, "libvirt-qemu.so.0 (QMP pass-through for restart) loads too")
         let conn = try #require(virConnectOpen("test:///default"), "virConnectOpen through the stub")
         defer { virConnectClose(conn) }
         var domains: UnsafeMutablePointer<OpaquePointer?>?
@@ -37,6 +38,23 @@ struct LibvirtLoaderTests {
         let needed = r.stdout.split(separator: "\n").filter { $0.contains("(NEEDED)") }
         #expect(!needed.isEmpty, "readelf printed no NEEDED entries")
         #expect(!needed.contains { $0.contains("libvirt") }, "unitop links libvirt: \(needed)")
+    }
+
+    /// libvirt-qemu.so.0 is optional: when it cannot be loaded, the rest of the libvirt backend works.
+    @Test func unloadableLibvirtQEMUOnlyDisablesRestart() throws {
+        let bin = try Self.requireBinary()
+        let home = try TemporaryHome(prefix: "lvload")
+        defer { home.remove() }
+        let fakeDirectory = home.root + "/lib"
+        try FileManager.default.createDirectory(atPath: fakeDirectory, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: fakeDirectory + "/libvirt-qemu.so.0", contents: Data()))
+        var env = home.environment
+        env["LD_LIBRARY_PATH"] = fakeDirectory
+        let listed = try Run.command([bin, "ps", "--backend", "libvirt", "--connect", "test:///default"], environment: env)
+        #expect(listed.status == 0, "stderr: \(listed.stderr)")
+        let restart = try Run.command([bin, "restart", "test", "--backend", "libvirt", "--connect", "test:///default"], environment: env)
+        #expect(restart.status == 1)
+        #expect(restart.stderr.contains("restart on libvirt needs libvirt-qemu.so.0"), "stderr: \(restart.stderr)")
     }
 
     /// With an unloadable libvirt.so.0 found first (LD_LIBRARY_PATH), the libvirt backend fails

@@ -4,13 +4,8 @@ import Models
 import Testing
 import UnitopTesting
 
-/// Restarting libvirtd under a connected backend, and a second connection to the same daemon
-/// over TCP. The test restarts the system libvirtd with a temporary config that also listens on
-/// 127.0.0.1 (no auth, no TLS), and restarts it with the normal config when done. Part of
-/// ``LibvirtSystemTests`` so it never runs while another test uses libvirtd.
+/// Process helpers shared by the libvirt suites (they start daemons and scripts).
 extension LibvirtSystemTests {
-    static let tcpPort = 16599
-
     static func script(_ name: String) -> String {
         Fixtures.repositoryRoot.appendingPathComponent("scripts/\(name)").path
     }
@@ -59,34 +54,72 @@ extension LibvirtSystemTests {
         }
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
     }
+}
+
+/// Restarting libvirtd under a connected backend, and a second connection to the same daemon
+/// over TCP, against a private libvirtd (`scripts/libvirt-private.sh`): the session daemon of an
+/// unprivileged test user with its own config, sockets and a free loopback port, stopped and
+/// removed afterwards. The system libvirtd is never restarted or reconfigured.
+@Suite(.serialized)
+struct LibvirtReconnectTests {
+    static let script = LibvirtSystemTests.script("libvirt-private.sh")
+    static let testUser = "unitop-lvtest"
+
+    /// A loopback TCP port nobody listens on now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        try #require(bound, "cannot bind a loopback port")
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    static func privateDaemon(_ args: [String]) async throws -> Int32 {
+        try await LibvirtSystemTests.spawnAndWaitOffPool([script] + args, timeout: 90)
+    }
+
+    /// Makes `path` and its parents up to `/tmp/...` traversable, and `path` owned by the test user.
+    static func grantTestUser(_ path: String, root: String) throws {
+        guard let pw = getpwnam(testUser) else { throw UnitopError.failed("no user \(testUser)") }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        var p = path
+        while p.hasPrefix(root), p.count >= root.count {
+            _ = chmod(p, 0o711)
+            p = (p as NSString).deletingLastPathComponent
+        }
+        _ = chown(path, pw.pointee.pw_uid, pw.pointee.pw_gid)
+        _ = chmod(path, 0o755)
+    }
 
     @Test func reconnectsAfterRestartAndSecondConnectionOverTCP() async throws {
-        try await Self.requireLibvirtd()
-        let image = try Self.fixture("hello")
-        let (b, home) = try LibvirtTestSupport.backend(Self.uri)
-        let name = Self.uniqueName("reconn")
-        let config = home.root + "/libvirtd-listen.conf"
-        try """
-        listen_tls = 0
-        listen_tcp = 1
-        listen_addr = "127.0.0.1"
-        tcp_port = "\(Self.tcpPort)"
-        auth_tcp = "none"
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-        var restarted = false
-        defer {
-            Self.cleanup(name)
-            b.close()
-            if restarted {  // back to the normal config
-                _ = try? Self.spawnAndWait([Self.script("libvirt-down.sh")], timeout: 60)
-                _ = try? Self.spawnAndWait([Self.script("libvirt-up.sh")], timeout: 90)
-            }
-            home.remove()
-        }
+        let image = try LibvirtSystemTests.fixture("hello")
+        let port = try Self.freePort()
+        let dir = "/tmp/unitop-lvd-" + UUID().uuidString.prefix(8).lowercased()
+        defer { _ = try? LibvirtSystemTests.spawnAndWait([Self.script, "purge", dir], timeout: 90) }
+        try #require(try await Self.privateDaemon(["up", dir, String(port)]) == 0, "cannot start the private libvirtd")
+        let uri = "qemu+unix:///session?socket=\(dir)/run/libvirt/libvirt-sock"
+        let (b, home) = try LibvirtTestSupport.backend(uri)
+        let name = LibvirtSystemTests.uniqueName("reconn")
+        defer { b.close(); home.remove() }
+        // The domain runs as the test user: it reads the image and its virtlogd writes the log.
+        let kernel = dir + "/home/hello.elf"
+        try FileManager.default.copyItem(atPath: image, toPath: kernel)
+        try Self.grantTestUser(dir + "/home", root: dir)
+        try Self.grantTestUser(home.stateDirectory + "/libvirt/session/" + name, root: home.root)
+
         let events = LibvirtTestSupport.EventLog(b.events())
         defer { events.cancel() }
         try #require(await LibvirtTestSupport.eventually(timeout: 15) { b.isConnected })
-        _ = try await b.start(LaunchSpec(name: name, imagePath: image, memoryMiB: 32, accel: .tcg))
+        #expect(b.host == "session")
+        _ = try await b.start(LaunchSpec(name: name, imagePath: kernel, memoryMiB: 32, accel: .tcg))
         let console = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
         defer { console.cancel() }
         #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
@@ -97,33 +130,28 @@ extension LibvirtSystemTests {
             }
         }, "CPU and RSS stats are sampled while subscribed")
 
-        // Stop libvirtd: the loss is reported and operations fail fast while it is down.
-        restarted = true
-        let down = try await Self.spawnAndWaitOffPool([Self.script("libvirt-down.sh")], timeout: 60)
-        try #require(down == 0, "libvirt-down failed")
+        // Stop the private libvirtd: the loss is reported and operations fail fast while it is down.
+        try #require(try await Self.privateDaemon(["down", dir]) == 0, "cannot stop the private libvirtd")
         func index(_ match: (BackendEvent) -> Bool) -> Int? { events.events.firstIndex(where: match) }
         let isDown: (BackendEvent) -> Bool = {
-            if case .connection(_, "system", .disconnected) = $0 { return true } else { return false }
+            if case .connection(_, "session", .disconnected) = $0 { return true } else { return false }
         }
         #expect(await LibvirtTestSupport.eventually(timeout: 30) { index(isDown) != nil }, "disconnected is reported")
         let t0 = Date()
         do {
             _ = try await b.instances()
             Issue.record("listing succeeded while libvirtd was down")
-        } catch let UnitopError.connection(uri, message) {
-            #expect(uri == "qemu:///system")
+        } catch let UnitopError.connection(u, message) {
+            #expect(u == uri)
             #expect(message.contains("reconnecting"), "message: \(message)")
         }
         #expect(Date().timeIntervalSince(t0) < 1 * Wait.timeoutScale, "fails fast instead of waiting for the connect timeout")
 
-        // Start it again (also listening on 127.0.0.1 for the TCP connection below).
-        var env = ProcessInfo.processInfo.environment
-        env["LIBVIRTD_ARGS"] = "--listen -f \(config)"
-        let up = try await Self.spawnAndWaitOffPool([Self.script("libvirt-up.sh")], environment: env, timeout: 90)
-        try #require(up == 0, "libvirt-up failed")
+        // Start it again: the backend reconnects by itself.
+        try #require(try await Self.privateDaemon(["up", dir, String(port)]) == 0, "cannot restart the private libvirtd")
         #expect(await LibvirtTestSupport.eventually(timeout: 90) {
             guard let d = index(isDown) else { return false }
-            return events.events[d...].contains { if case .connection(_, "system", .connected) = $0 { return true } else { return false } }
+            return events.events[d...].contains { if case .connection(_, "session", .connected) = $0 { return true } else { return false } }
         }, "connected is reported after the restart")
         #expect(b.isConnected)
         // The refreshed list is right: the domain survived the daemon restart.
@@ -134,19 +162,18 @@ extension LibvirtSystemTests {
                 events.events[d...].contains { if case .instanceChanged(let i) = $0 { return i.name == name && i.state == .running } else { return false } }
             }, "instances are re-announced after reconnecting")
         }
-        // The console kept following (virtlogd is not restarted) and input works on the new connection.
+        // The console kept following (virtlogd was not restarted) and input works on the new connection.
         try await b.sendConsoleInput(name, bytes: Array("again\r".utf8))
         #expect(await LibvirtTestSupport.eventually(timeout: 20) { console.text.contains("you typed: again") })
         #expect(!console.isDone)
 
-        // A second connection to the same daemon over TCP: same domains, another host label.
-        let (tcp, home2) = try LibvirtTestSupport.backend("qemu+tcp://127.0.0.1:\(Self.tcpPort)/system")
+        // A second connection to the same daemon over loopback TCP: same domains, another host label.
+        let (tcp, home2) = try LibvirtTestSupport.backend("qemu+tcp://127.0.0.1:\(port)/session")
         defer { tcp.close(); home2.remove() }
-        #expect(tcp.host == "127.0.0.1")
+        #expect(tcp.host == "127.0.0.1:session")
         let viaTCP = try await tcp.instances()
         let mine = viaTCP.first { $0.name == name }
         #expect(mine?.state == .running)
-        #expect(mine?.host == "127.0.0.1")
         #expect(mine?.managed == true)
         let activeLocal = Set(try await b.instances().filter { $0.state.isActive }.map(\.name))
         let activeTCP = Set(viaTCP.filter { $0.state.isActive }.map(\.name))

@@ -78,7 +78,7 @@ struct LibvirtSystemTests {
         defer { console.cancel() }
         #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
         #expect(console.text.hasPrefix("unitop-fixture hello booted"), "history starts at the first byte of boot")
-        #expect(console.text.contains("cmdline=greeting=<hi&bye>"))
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { console.text.contains("cmdline=greeting=<hi&bye>") })
         try await b.sendConsoleInput(name, bytes: Array("hi there\r".utf8))
         #expect(await LibvirtTestSupport.eventually(timeout: 20) { console.text.contains("you typed: hi there") })
 
@@ -91,10 +91,14 @@ struct LibvirtSystemTests {
         #expect(await LibvirtTestSupport.eventually(timeout: 10) { tail.isDone })
         #expect(tail.text.utf8.count == 10)
 
-        // Restart boots the guest again; the console keeps following and history keeps both boots.
+        // Restart boots the guest again in the same QEMU process (same domain id, no stop event);
+        // the console keeps following and history keeps both boots.
+        let domid = Self.virsh(["domid", name])?.stdout
         try await b.restart(name)
         #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.components(separatedBy: "unitop-fixture hello booted").count == 3 })
         #expect(try await b.instance(named: name).state == .running)
+        #expect(Self.virsh(["domid", name])?.stdout == domid, "the same domain, not a new one")
+        #expect(!events.sawState(name, .stopped))
         #expect(!console.isDone)
 
         // hello ignores ACPI: the graceful stop escalates to destroy after the timeout.
@@ -121,6 +125,15 @@ struct LibvirtSystemTests {
         let inst = try await b.start(LaunchSpec(name: name, imagePath: image, memoryMiB: 32, accel: .tcg, persist: true))
         #expect(inst.state == .running)
         #expect(inst.accel == "tcg")
+        #expect(inst.accelNote == nil, "an explicit TCG needs no explanation")
+        // A new subscription first gets the instances known now (as on the qemu backend).
+        let replay = LibvirtTestSupport.EventLog(b.events())
+        defer { replay.cancel() }
+        #expect(await LibvirtTestSupport.eventually(timeout: 5) { replay.sawState(name, .running) }, "the running instance is replayed")
+        // A paused guest restarts and runs again.
+        try await b.pause(name)
+        try await b.restart(name)
+        #expect(try await b.instance(named: name).state == .running)
         try await b.pause(name)
         #expect(try await b.instance(named: name).state == .paused)
         try await b.resume(name)
@@ -171,6 +184,42 @@ struct LibvirtSystemTests {
         #expect(out.text.contains("unitop-fixture exit booted"))
         for n in [exit3, exit0, panic] { try await b.remove(n, force: false) }
         #expect(try await b.instances().allSatisfy { ![exit3, exit0, panic].contains($0.name) })
+    }
+
+    /// A guest that ends by itself reads the same whether this process watched it (its STOPPED
+    /// event) or not (started, then the backend closed as `run --detach` does; libvirt's QEMU log
+    /// says how it ended).
+    @Test func guestEndingReadsTheSameWatchedOrNot() async throws {
+        try await Self.requireLibvirtd()
+        let (watcher, home) = try LibvirtTestSupport.backend(Self.uri)
+        let watched = LibvirtTestSupport.EventLog(watcher.events())
+        defer { watched.cancel() }
+        // Detached starts keep their records in another home, which no subscribed backend watches.
+        let otherHome = try TemporaryHome(prefix: "lvtest")
+        let otherPaths = UnitopPaths.resolve(environment: otherHome.environment)
+        let cases = [("exit", "code=3"), ("panic", "")]
+        let names = cases.map { (Self.uniqueName($0.0 + "-w"), Self.uniqueName($0.0 + "-d")) }
+        defer { for (w, d) in names { Self.cleanup(w); Self.cleanup(d) }; watcher.close(); home.remove(); otherHome.remove() }
+        for ((fixture, append), (w, d)) in zip(cases, names) {
+            _ = try await watcher.start(LaunchSpec(name: w, imagePath: try Self.fixture(fixture), memoryMiB: 32, append: append, accel: .tcg))
+            let detached = try LibvirtBackend(uri: Self.uri, paths: otherPaths, config: Config())
+            _ = try await detached.start(LaunchSpec(name: d, imagePath: try Self.fixture(fixture), memoryMiB: 32, append: append, accel: .tcg))
+            detached.close()
+        }
+        for (w, d) in names {
+            #expect(await LibvirtTestSupport.eventually(timeout: 30) { !Self.domainNames().contains(w) && !Self.domainNames().contains(d) })
+            let a = try #require(await Self.finalState(watcher, w))
+            let later = try LibvirtBackend(uri: Self.uri, paths: otherPaths, config: Config())
+            let b = try await later.instance(named: d)
+            later.close()
+            #expect(a.state == b.state, "\(w): \(a.state.rawValue) vs \(b.state.rawValue)")
+            #expect(a.exitReason == b.exitReason)
+            #expect(a.exitCode == b.exitCode)
+            #expect(b.exitReason?.contains("not connected") != true)
+        }
+        let exitW = try await watcher.instance(named: names[0].0)
+        #expect(exitW.state == .exited && exitW.exitCode == nil, "isa-debug-exit: exited, no code (libvirt does not report it)")
+        #expect(try await watcher.instance(named: names[1].0).state == .crashed)
     }
 
     @Test func foreignDomainsAreListedAsUnmanaged() async throws {

@@ -180,7 +180,7 @@ struct LibvirtTestDriverTests {
         #expect(uris == ["test:///default", "qemu+tcp://127.0.0.1/system"])
         let all = try uris.map { try LibvirtBackend(uri: $0, paths: UnitopPaths.resolve(environment: home.environment), config: config) }
         #expect(all.map(\.host) == ["test", "127.0.0.1"])
-        for b in all { (b as? LibvirtBackend)?.close() }
+        for b in all { b.close() }
     }
 
     @Test func unreachableURIFailsWithinTheTimeout() async throws {
@@ -214,7 +214,7 @@ struct LibvirtTestDriverTests {
 }
 
 /// A TCP socket on 127.0.0.1 that completes connections (kernel backlog) but never speaks.
-final class SilentListener: @unchecked Sendable {
+final class SilentListener: Sendable {
     let fd: Int32
     let port: UInt16
 

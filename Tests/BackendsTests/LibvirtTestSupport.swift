@@ -1,6 +1,7 @@
 @testable import Backends
 import Foundation
 import Models
+import Synchronization
 import UnitopTesting
 
 /// Helpers shared by the libvirt tests.
@@ -20,19 +21,18 @@ enum LibvirtTestSupport {
     }
 
     /// Collects events from a stream in the background.
-    final class EventLog: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [BackendEvent] = []
-        private var task: Task<Void, Never>?
+    final class EventLog: Sendable {
+        private let items = Mutex<[BackendEvent]>([])
+        private let task = Mutex<Task<Void, Never>?>(nil)
 
         init(_ stream: AsyncStream<BackendEvent>) {
-            task = Task { [weak self] in
-                for await e in stream { self?.append(e) }
+            let t = Task { [weak self] in
+                for await e in stream { self?.items.withLock { $0.append(e) } }
             }
+            task.withLock { $0 = t }
         }
-        private func append(_ e: BackendEvent) { lock.withLock { items.append(e) } }
-        var events: [BackendEvent] { lock.withLock { items } }
-        func cancel() { task?.cancel() }
+        var events: [BackendEvent] { items.withLock { $0 } }
+        func cancel() { task.withLock { $0?.cancel() } }
 
         /// Whether an `instanceChanged` for `name` with `state` was seen.
         func sawState(_ name: String, _ state: InstanceState) -> Bool {
@@ -45,26 +45,29 @@ enum LibvirtTestSupport {
     }
 
     /// Collects console bytes in the background.
-    final class ConsoleCapture: @unchecked Sendable {
-        private let lock = NSLock()
-        private var bytes: [UInt8] = []
-        private var done = false
-        private var failure: Error?
-        private var task: Task<Void, Never>?
+    final class ConsoleCapture: Sendable {
+        private struct Captured {
+            var bytes: [UInt8] = []
+            var done = false
+            var failure: Error?
+        }
+        private let captured = Mutex(Captured())
+        private let task = Mutex<Task<Void, Never>?>(nil)
 
         init(_ stream: AsyncThrowingStream<[UInt8], Error>) {
-            task = Task { [weak self] in
+            let t = Task { [weak self] in
                 do {
-                    for try await chunk in stream { self?.add(chunk) }
-                    self?.finish(nil)
-                } catch { self?.finish(error) }
+                    for try await chunk in stream { self?.captured.withLock { $0.bytes += chunk } }
+                    self?.captured.withLock { $0.done = true }
+                } catch {
+                    self?.captured.withLock { $0.done = true; $0.failure = error }
+                }
             }
+            task.withLock { $0 = t }
         }
-        private func add(_ c: [UInt8]) { lock.withLock { bytes += c } }
-        private func finish(_ e: Error?) { lock.withLock { done = true; failure = e } }
-        var text: String { lock.withLock { String(decoding: bytes, as: UTF8.self) } }
-        var isDone: Bool { lock.withLock { done } }
-        var error: Error? { lock.withLock { failure } }
-        func cancel() { task?.cancel() }
+        var text: String { captured.withLock { String(decoding: $0.bytes, as: UTF8.self) } }
+        var isDone: Bool { captured.withLock { $0.done } }
+        var error: Error? { captured.withLock { $0.failure } }
+        func cancel() { task.withLock { $0?.cancel() } }
     }
 }

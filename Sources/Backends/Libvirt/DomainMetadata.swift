@@ -25,10 +25,13 @@ public struct DomainMetadata: Sendable, Equatable, Codable {
     public var startedAt: Date
     /// The console log written by virtlogd on the libvirt host.
     public var logPath: String
+    /// Why `--accel auto` chose TCG, when it did.
+    public var accelNote: String?
 
-    public init(image: String, kernelCopy: String?, append: String, machine: String, accel: String, startedAt: Date, logPath: String) {
+    public init(image: String, kernelCopy: String?, append: String, machine: String, accel: String, startedAt: Date, logPath: String,
+                accelNote: String? = nil) {
         self.image = image; self.kernelCopy = kernelCopy; self.append = append; self.machine = machine
-        self.accel = accel; self.startedAt = startedAt; self.logPath = logPath
+        self.accel = accel; self.startedAt = startedAt; self.logPath = logPath; self.accelNote = accelNote
     }
 
     /// The `<unitop:instance>` element, every value escaped.
@@ -44,6 +47,7 @@ public struct DomainMetadata: Sendable, Equatable, Codable {
         s += el("accel", accel)
         s += el("startedAt", Self.formatDate(startedAt))
         s += el("logPath", logPath)
+        if let accelNote { s += el("accelNote", accelNote) }
         s += "</\(Self.prefix):instance>"
         return s
     }
@@ -64,7 +68,7 @@ public struct DomainMetadata: Sendable, Equatable, Codable {
             image: image, kernelCopy: fields["kernelCopy"], append: fields["append"] ?? "",
             machine: fields["machine"] ?? "pc", accel: fields["accel"] ?? "",
             startedAt: fields["startedAt"].flatMap(parseDate) ?? Date(timeIntervalSince1970: 0),
-            logPath: logPath)
+            logPath: logPath, accelNote: fields["accelNote"])
     }
 
     static func formatDate(_ d: Date) -> String {

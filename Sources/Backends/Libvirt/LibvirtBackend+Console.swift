@@ -53,15 +53,15 @@ extension LibvirtBackend {
 
     /// The open console session of `name`, opening one if needed.
     func consoleSession(_ name: String, force: Bool) async throws -> LibvirtConsoleSession {
-        if let s = lock.withLock({ consoleSessions[name] }), !s.isEnded { return s }
+        if let s = state.withLock({ $0.consoleSessions[name] }), !s.isEnded { return s }
         let session: LibvirtConsoleSession = try await connection.call { c in
             try LibvirtDomains.withDomain(c, name) { d in
                 try LibvirtConsoleSession(conn: c, domain: d, name: name, force: force)
             }
         }
-        let (kept, extra): (LibvirtConsoleSession, LibvirtConsoleSession?) = lock.withLock {
-            if let s = consoleSessions[name], !s.isEnded { return (s, session) }
-            consoleSessions[name] = session
+        let (kept, extra): (LibvirtConsoleSession, LibvirtConsoleSession?) = state.withLock {
+            if let s = $0.consoleSessions[name], !s.isEnded { return (s, session) }
+            $0.consoleSessions[name] = session
             return (session, nil)
         }
         extra?.close()

@@ -1,6 +1,8 @@
 import CLibvirt
 import Foundation
+import Logging
 import Models
+import Synchronization
 
 /// The libvirt backend for one connection URI, on the libvirt C API.
 ///
@@ -8,7 +10,10 @@ import Models
 /// C pointers never leave the backend. Domains unitop created carry ``DomainMetadata`` and are
 /// `managed`; other domains on the host are listed too (`managed: false`). The host label is
 /// ``LibvirtURI/hostLabel`` (`system`, `session`, `test`, or the URI's host name).
-public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
+///
+/// Sendable as checked by the compiler: every stored property is immutable and Sendable; what
+/// changes lives in ``state`` (a `Mutex`).
+public final class LibvirtBackend: UnikernelBackend, Sendable {
     public let kind = BackendKind.libvirt
     public let capabilities = BackendCapabilities(exitCodes: false, bootTime: false, processID: false)
     /// Short label for this connection (see ``LibvirtURI/hostLabel``).
@@ -23,28 +28,21 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
     let sampler = LibvirtStatsSampler()
     let records: LibvirtRecordStore
     let lifecycle: AsyncStream<LibvirtConnection.Event>.Continuation
-
-    let lock = NSLock()
-    /// Last seen instances by name (live domains only).
-    var known: [String: Instance] = [:]
-    /// Names being stopped gracefully by this process, with the escalation deadline.
-    var stopping: [String: Date] = [:]
-    /// Why a domain is ending when this process ended it (consumed by its stop event).
-    var intents: [String: String] = [:]
-    /// Names whose current run has ended (console followers finish on it).
-    var ended: Set<String> = []
-    /// Names whose end event has been handled (record written) by this process.
-    var endHandled: Set<String> = []
-    var consoleSessions: [String: LibvirtConsoleSession] = [:]
-    var pollTask: Task<Void, Never>?
-    var kvmCache: Bool?
+    /// Everything that changes (see ``LibvirtBackendState``).
+    let state = Mutex(LibvirtBackendState())
+    /// Connection losses, reconnections and failures the backend handles without throwing.
+    static let log = Logger(label: "unitop.backend.libvirt")
 
     /// Where console logs and kernel copies go on a system-URI host.
     public static let systemLogDirectory = "/var/log/libvirt/qemu"
     public static let systemImageDirectory = "/var/lib/libvirt/images/unitop"
 
-    private final class Relay: @unchecked Sendable {
-        weak var backend: LibvirtBackend?
+    /// A weak reference to the backend for callbacks made before `init` ends.
+    private final class Relay: Sendable {
+        private struct Weak { weak var backend: LibvirtBackend? }
+        private let ref = Mutex(Weak())
+        var backend: LibvirtBackend? { ref.withLock { $0.backend } }
+        func set(_ b: LibvirtBackend) { ref.withLock { $0.backend = b } }
     }
 
     /// Checks `uri` (throws ``UnitopError/invalidArgument(_:)`` for unsupported schemes), loads
@@ -65,7 +63,7 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
         lifecycle = continuation
         connection = LibvirtConnection(uri: uri, connectTimeout: connectTimeout) { continuation.yield($0) }
         hub = LibvirtEventHub { n in relay.backend?.subscribersChanged(n) }
-        relay.backend = self
+        relay.set(self)
         // One consumer keeps connection and lifecycle events in order.
         Task.detached { [weak relay] in
             for await e in events {
@@ -76,16 +74,16 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
     }
 
     deinit {
-        pollTask?.cancel()
+        state.withLock { $0.pollTask?.cancel() }
         hub.finishAll()
         lifecycle.finish()
     }
 
     /// Closes the connection, ends every subscription and console session.
     public func close() {
-        let (task, sessions): (Task<Void, Never>?, [LibvirtConsoleSession]) = lock.withLock {
-            let t = pollTask; pollTask = nil
-            let s = Array(consoleSessions.values); consoleSessions.removeAll()
+        let (task, sessions): (Task<Void, Never>?, [LibvirtConsoleSession]) = state.withLock {
+            let t = $0.pollTask; $0.pollTask = nil
+            let s = Array($0.consoleSessions.values); $0.consoleSessions.removeAll()
             return (t, s)
         }
         task?.cancel()
@@ -104,9 +102,10 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
         let snaps = try await listSnapshots()
         var result = snaps.map(makeInstance)
         let liveNames = Set(result.map(\.name))
-        lock.withLock {
-            for name in known.keys where !liveNames.contains(name) { ended.insert(name) }
-            known = Dictionary(result.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        state.withLock {
+            for name in $0.known.keys where !liveNames.contains(name) { $0.ended.insert(name) }
+            $0.known = Dictionary(result.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            $0.listedOnce = true
         }
         for r in records.all() where !liveNames.contains(r.name) {
             result.append(await settledRecord(r))
@@ -136,16 +135,13 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
     }
 
     /// A transient domain vanishes from libvirt a moment before its STOPPED event is handled; if
-    /// this process watched it run, wait briefly (at most ``eventGraceSeconds``) for that event so
-    /// the record carries the real end reason.
+    /// this process watched it run, wait for that event (at most ``eventGraceSeconds``) so the
+    /// record carries the reason this process recorded.
     func settledRecord(_ r: Instance) async -> Instance {
         guard r.state.isActive else { return finishedRecord(r) }
-        let watched = connection.isConnected && lock.withLock { known[r.name] != nil }
+        let watched = connection.isConnected && state.withLock { $0.known[r.name] != nil }
         if watched {
-            let deadline = Date().addingTimeInterval(Self.eventGraceSeconds)
-            while Date() < deadline, !lock.withLock({ endHandled.contains(r.name) }) {
-                try? await Task.sleep(nanoseconds: 20_000_000)
-            }
+            _ = await waitForEnd(r.name, until: Date().addingTimeInterval(Self.eventGraceSeconds)) { false }
             if let updated = records.load(r.name) { return finishedRecord(updated) }
         }
         return finishedRecord(r)
@@ -159,188 +155,82 @@ public final class LibvirtBackend: UnikernelBackend, @unchecked Sendable {
         return try await connection.call { c in try LibvirtDomains.listAll(c, uri: uri, cache: cache, withRSS: withRSS) }
     }
 
+    /// libvirt's own log of domain `name` when it is on this machine (root's session domains log
+    /// there too).
+    func libvirtLogPath(_ name: String) -> String? {
+        guard parsed.isThisMachine, !parsed.isTest, (try? InstanceName.validate(name)) != nil else { return nil }
+        if parsed.isSession, geteuid() != 0 {
+            let cache = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")
+            return cache + "/libvirt/qemu/log/" + name + ".log"
+        }
+        return Self.systemLogDirectory + "/" + name + ".log"
+    }
+
     /// A record of one of our transient domains that libvirt no longer knows: if it still says
-    /// active, the domain ended while no unitop was watching.
+    /// active, the domain ended while no unitop was watching; libvirt's own log of the domain
+    /// says how (read the same way as the STOPPED event, see ``LibvirtEnding``).
     func finishedRecord(_ r: Instance) -> Instance {
         var r = r
         r.host = host
         if r.state.isActive {
-            r.state = .stopped
-            r.exitReason = "ended while unitop was not connected (libvirt keeps no record of transient domains)"
+            if let ending = libvirtLogPath(r.name).flatMap(LibvirtEnding.fromLogFile) {
+                let (st, reason, code) = ending.outcome
+                r.state = st
+                r.exitReason = reason
+                r.exitCode = code
+            } else {
+                r.state = .stopped
+                r.exitReason = "ended while unitop was not connected (libvirt keeps no record of transient domains)"
+                r.exitCode = nil
+            }
             r.stateDetail = r.exitReason
+            r.stopDeadline = nil
         }
         r.stats = nil
         return r
     }
 
     func makeInstance(_ s: DomainSnapshot) -> Instance {
-        var (state, reason) = LibvirtDomainState.map(state: s.state, reason: s.reason)
+        var (st, reason) = LibvirtDomainState.map(state: s.state, reason: s.reason)
         let m = s.metadata
         var deadline: Date?
-        lock.withLock {
-            if state.isActive, let d = stopping[s.name] { state = .stopping; deadline = d }
+        state.withLock {
+            if st.isActive, let d = $0.stopping[s.name] { st = .stopping; deadline = d }
         }
         var exitCode: Int?
-        if state == .exited, s.reason == Int32(VIR_DOMAIN_SHUTOFF_SHUTDOWN.rawValue) { exitCode = 0 }
-        return Instance(
-            name: s.name, backend: kind, host: host, image: m?.image ?? "", state: state,
+        if st == .exited, s.reason == Int32(VIR_DOMAIN_SHUTOFF_SHUTDOWN.rawValue) { exitCode = 0 }
+        var inst = Instance(
+            name: s.name, backend: kind, host: host, image: m?.image ?? "", state: st,
             stateDetail: reason, stopDeadline: deadline, pid: nil,
             memoryMiB: Int(s.maxMemKiB / 1024), cpus: s.vcpus,
             startedAt: m?.startedAt, bootMillis: nil, exitCode: exitCode,
-            exitReason: state.isFinished ? reason : nil,
-            stats: state.isActive ? sampler.latest(uuid: s.uuid) : nil,
+            exitReason: st.isFinished ? reason : nil,
+            stats: st.isActive ? sampler.latest(uuid: s.uuid) : nil,
             accel: m?.accel, machine: m?.machine, append: m?.append, commandLine: nil,
             stateDirectory: nil, consoleLogPath: m?.logPath, managed: m != nil)
+        inst.accelNote = m?.accelNote
+        return inst
     }
 
-    // MARK: - Events
+    func hasEnded(_ name: String) -> Bool { state.withLock { $0.ended.contains(name) } }
+}
 
-    public func events() -> AsyncStream<BackendEvent> {
-        let initial: [BackendEvent] = connection.isConnected ? [.connection(backend: kind, host: host, .connected)] : []
-        let stream = hub.subscribe(initial: initial)
-        if !connection.isConnected {
-            Task { [weak self] in
-                guard let self else { return }
-                do {
-                    try await self.connection.ensureConnected()
-                    self.hub.emit(.connection(backend: self.kind, host: self.host, .connected))
-                } catch {
-                    let message = (error as? UnitopError)?.description ?? "\(error)"
-                    self.hub.emit(.connection(backend: self.kind, host: self.host, .disconnected(message: message)))
-                    self.connection.reconnectIfDown()
-                }
-            }
-        }
-        return stream
-    }
-
-    func subscribersChanged(_ n: Int) {
-        lock.withLock {
-            if n > 0, pollTask == nil {
-                pollTask = Task.detached { [weak self] in await self?.pollStats() }
-            } else if n == 0, let t = pollTask {
-                t.cancel()
-                pollTask = nil
-            }
-        }
-    }
-
-    /// About once a second while subscribed: CPU/RSS stats, and state changes missed by events.
-    private func pollStats() async {
-        while !Task.isCancelled {
-            if connection.isConnected, let snaps = try? await listSnapshots(withRSS: true) {
-                let stats = sampler.sample(snaps, nowNs: LibvirtStatsSampler.monotonicNs())
-                var batch: [InstanceID: InstanceStats] = [:]
-                for (name, st) in stats { batch[InstanceID(backend: kind, host: host, name: name)] = st }
-                if !batch.isEmpty { hub.emit(.statsBatch(batch)) }
-                for s in snaps {
-                    let inst = makeInstance(s)
-                    let changed: Bool = lock.withLock {
-                        // A sample taken just before the end event was handled must not revive it.
-                        if inst.state.isActive, ended.contains(s.name) { return false }
-                        let old = known[s.name]
-                        known[s.name] = inst
-                        return old == nil || old?.state != inst.state
-                    }
-                    if changed { hub.emit(.instanceChanged(inst)) }
-                }
-            }
-            try? await Task.sleep(nanoseconds: 1_000_000_000)
-        }
-    }
-
-    func handle(_ event: LibvirtConnection.Event) async {
-        switch event {
-        case .disconnected(let message):
-            hub.emit(.connection(backend: kind, host: host, .disconnected(message: message)))
-        case .connected:
-            hub.emit(.connection(backend: kind, host: host, .connected))
-            await refreshAfterReconnect()
-        case .lifecycle(let name, let event, let detail):
-            await handleLifecycle(name: name, event: event, detail: detail)
-        }
-    }
-
-    /// After a reconnection: fresh state of every domain; those gone meanwhile are marked ended.
-    private func refreshAfterReconnect() async {
-        let before: [String: Instance] = lock.withLock { known }
-        guard let list = try? await instances() else { return }
-        let names = Set(list.map(\.name))
-        for inst in list { hub.emit(.instanceChanged(inst)) }
-        for (name, old) in before where !names.contains(name) && old.state.isActive {
-            var gone = old
-            gone.state = .stopped
-            gone.exitReason = "ended while the connection to libvirtd was lost"
-            gone.stats = nil
-            if gone.managed { records.save(gone) }
-            hub.emit(.instanceChanged(gone))
-        }
-    }
-
-    private func handleLifecycle(name: String, event: Int32, detail: Int32) async {
-        if LibvirtDomainState.isUndefined(event: event) {
-            let stillThere = ((try? await liveInstance(named: name)) ?? nil) != nil
-            if !stillThere { hub.emit(.instanceRemoved(InstanceID(backend: kind, host: host, name: name))) }
-            return
-        }
-        guard let (evState, evReason) = LibvirtDomainState.fromEvent(event: event, detail: detail) else { return }
-        let isEnd = LibvirtDomainState.isStopped(event: event)
-        if !isEnd {
-            if event == Int32(VIR_DOMAIN_EVENT_STARTED.rawValue) {
-                lock.withLock {
-                    ended.remove(name)
-                    endHandled.remove(name)
-                }
-            }
-            if let fresh = (try? await liveInstance(named: name)) ?? nil {
-                lock.withLock { known[name] = fresh }
-                hub.emit(.instanceChanged(fresh))
-            }
-            return
-        }
-        // The stop half of a restart: not an end.
-        let restarting: Bool = lock.withLock {
-            guard intents[name] == Self.restartIntent else { return false }
-            intents.removeValue(forKey: name)
-            return true
-        }
-        if restarting { return }
-        // Ended: a transient domain is already gone from libvirt, so build from what we knew.
-        let (intent, last, session): (String?, Instance?, LibvirtConsoleSession?) = lock.withLock {
-            ended.insert(name)
-            stopping.removeValue(forKey: name)
-            return (intents.removeValue(forKey: name), known[name], consoleSessions.removeValue(forKey: name))
-        }
-        session?.close()
-        var final: Instance
-        if let fresh = try? await liveInstance(named: name), !fresh.state.isActive {
-            final = fresh
-        } else if let last {
-            final = last
-        } else if let r = records.load(name) {
-            final = r
-        } else {
-            final = Instance(name: name, backend: kind, host: host, image: "", state: evState, memoryMiB: 0, cpus: 0, managed: false)
-        }
-        final.state = evState
-        final.exitReason = evReason
-        final.stateDetail = evReason
-        final.exitCode = evState == .exited && detail == Int32(VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN.rawValue) ? 0 : nil
-        final.stopDeadline = nil
-        final.stats = nil
-        if let intent {
-            final.state = .stopped
-            final.exitReason = intent
-            final.stateDetail = intent
-            final.exitCode = nil
-        }
-        if final.managed, records.load(name) != nil { records.save(final) }
-        lock.withLock {
-            known[name] = final
-            endHandled.insert(name)
-        }
-        hub.emit(.instanceChanged(final))
-    }
-
-    func hasEnded(_ name: String) -> Bool { lock.withLock { ended.contains(name) } }
+/// What a ``LibvirtBackend`` remembers and changes (guarded by its `state` mutex).
+struct LibvirtBackendState {
+    /// Last seen instances by name (live domains, and those that ended while watched).
+    var known: [String: Instance] = [:]
+    /// Whether ``LibvirtBackend/instances()`` has run once (`known` is complete).
+    var listedOnce = false
+    /// Names being stopped gracefully by this process, with the escalation deadline.
+    var stopping: [String: Date] = [:]
+    /// Why a domain is ending when this process ended it (consumed by its stop event).
+    var intents: [String: String] = [:]
+    /// Names whose current run has ended (console followers finish on it).
+    var ended: Set<String> = []
+    /// Names whose end event has been handled (record written) by this process.
+    var endHandled: Set<String> = []
+    /// Waiters for the end of a domain (see ``LibvirtBackend/waitForEnd(_:until:alreadyEnded:)``).
+    var endWaiters: [String: [UUID: AsyncStream<Bool>.Continuation]] = [:]
+    var consoleSessions: [String: LibvirtConsoleSession] = [:]
+    var pollTask: Task<Void, Never>?
 }

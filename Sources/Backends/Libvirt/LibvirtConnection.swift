@@ -1,8 +1,13 @@
 import CLibvirt
 import Foundation
 import Models
+import Synchronization
 
 /// A libvirt C pointer that may cross threads inside the backend (never outside it).
+///
+/// `@unchecked`: libvirt's connection, domain and stream objects are thread-safe and reference
+/// counted (libvirt locks each object internally); this wrapper is only handed between the
+/// connection's serial queue, the event loop thread and the opening thread.
 struct LibvirtPointer: @unchecked Sendable {
     let raw: OpaquePointer
 }
@@ -14,7 +19,10 @@ struct LibvirtPointer: @unchecked Sendable {
 ///   backoff (1 s, 2 s, 4 s … at most 30 s) and reports ``Event/connected`` when back. While it is
 ///   down, calls fail fast with a ``UnitopError/connection(uri:message:)``.
 /// - Lifecycle events of every domain arrive as ``Event/lifecycle(name:event:detail:)``.
-final class LibvirtConnection: @unchecked Sendable {
+///
+/// Checked Sendable: the `virConnectPtr` is in a ``LibvirtPointer`` (inside ``Session``); what
+/// changes is in `shared` (a `Mutex`); blocking calls on the pointer run on `queue` only.
+final class LibvirtConnection: Sendable {
     enum Event: Sendable {
         case connected
         case disconnected(String)
@@ -27,11 +35,16 @@ final class LibvirtConnection: @unchecked Sendable {
     let onEvent: @Sendable (Event) -> Void
 
     private let queue: DispatchQueue
-    private let lock = NSLock()
-    private var state: State = .idle
-    private var attemptCounter = 0
-    private var reconnecting = false
-    private var isShutDown = false
+    /// What changes, under one lock.
+    private struct Shared {
+        var state: State = .idle
+        var attemptCounter = 0
+        var reconnecting = false
+        var isShutDown = false
+        /// The reconnection loop waiting for an attempt to finish (see ``waitForAttempt(_:)``).
+        var attemptWaiter: (attempt: Int, continuation: CheckedContinuation<Bool, Never>)?
+    }
+    private let shared = Mutex(Shared())
 
     private enum State {
         case idle
@@ -40,11 +53,19 @@ final class LibvirtConnection: @unchecked Sendable {
         case down(message: String)
     }
 
-    /// An open virConnectPtr plus the callbacks registered on it.
-    final class Session: @unchecked Sendable {
+    /// An open virConnectPtr plus the callbacks registered on it (written on the opening thread
+    /// before the session is published, read in `teardown`).
+    final class Session: Sendable {
         let pointer: LibvirtPointer
-        var lifecycleID: Int32 = -1
-        var closeRegistered = false
+        private let callbacks = Mutex((lifecycleID: Int32(-1), closeRegistered: false))
+        var lifecycleID: Int32 {
+            get { callbacks.withLock { $0.lifecycleID } }
+            set { callbacks.withLock { $0.lifecycleID = newValue } }
+        }
+        var closeRegistered: Bool {
+            get { callbacks.withLock { $0.closeRegistered } }
+            set { callbacks.withLock { $0.closeRegistered = newValue } }
+        }
         init(_ p: OpaquePointer) { pointer = LibvirtPointer(raw: p) }
     }
 
@@ -63,12 +84,12 @@ final class LibvirtConnection: @unchecked Sendable {
     }
 
     deinit {
-        if case .connected(let s) = state { Self.teardown(s) }
+        if case .connected(let s) = shared.withLock({ $0.state }) { Self.teardown(s) }
     }
 
     /// Whether the connection is currently open.
     var isConnected: Bool {
-        lock.withLock { if case .connected = state { return true } else { return false } }
+        shared.withLock { if case .connected = $0.state { return true } else { return false } }
     }
 
     /// Runs `body` with the connection on this connection's serial queue.
@@ -90,21 +111,24 @@ final class LibvirtConnection: @unchecked Sendable {
 
     /// Closes the connection and stops reconnecting.
     func shutdown() {
-        let session: Session? = lock.withLock {
-            isShutDown = true
-            if case .connected(let s) = state { state = .down(message: "closed"); return s }
-            return nil
+        let (session, waiter): (Session?, CheckedContinuation<Bool, Never>?) = shared.withLock { m in
+            m.isShutDown = true
+            let w = m.attemptWaiter?.continuation
+            m.attemptWaiter = nil
+            if case .connected(let s) = m.state { m.state = .down(message: "closed"); return (s, w) }
+            return (nil, w)
         }
+        waiter?.resume(returning: false)
         if let session { queue.async { Self.teardown(session) } }
     }
 
     /// Starts the reconnection loop if the connection is down and nobody is retrying (used when
     /// the first open failed while someone is subscribed to events).
     func reconnectIfDown() {
-        let start: Bool = lock.withLock {
-            if isShutDown || reconnecting { return false }
-            switch state {
-            case .idle, .down: reconnecting = true; return true
+        let start: Bool = shared.withLock { m in
+            if m.isShutDown || m.reconnecting { return false }
+            switch m.state {
+            case .idle, .down: m.reconnecting = true; return true
             default: return false
             }
         }
@@ -118,23 +142,23 @@ final class LibvirtConnection: @unchecked Sendable {
         enum Step { case ready(LibvirtPointer), wait, open(Int), fail(String) }
         let uri = self.uri
         return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<LibvirtPointer, Error>) in
-            let step: Step = lock.withLock {
-                if isShutDown { return .fail("connection closed") }
-                switch state {
+            let step: Step = shared.withLock { m in
+                if m.isShutDown { return .fail("connection closed") }
+                switch m.state {
                 case .connected(let s):
                     virConnectRef(s.pointer.raw)
                     return .ready(s.pointer)
                 case .connecting(let a, var waiters, let failFast):
                     if failFast { return .fail("disconnected, reconnecting") }
                     waiters.append(cont)
-                    state = .connecting(attempt: a, waiters: waiters, failFast: false)
+                    m.state = .connecting(attempt: a, waiters: waiters, failFast: false)
                     return .wait
-                case .down(let m) where reconnecting:
-                    return .fail("disconnected (\(m)); reconnecting")
+                case .down(let message) where m.reconnecting:
+                    return .fail("disconnected (\(message)); reconnecting")
                 case .idle, .down:
-                    attemptCounter += 1
-                    state = .connecting(attempt: attemptCounter, waiters: [cont], failFast: false)
-                    return .open(attemptCounter)
+                    m.attemptCounter += 1
+                    m.state = .connecting(attempt: m.attemptCounter, waiters: [cont], failFast: false)
+                    return .open(m.attemptCounter)
                 }
             }
             switch step {
@@ -175,17 +199,26 @@ final class LibvirtConnection: @unchecked Sendable {
     private static let timerQueue = DispatchQueue(label: "unitop.libvirt.connect-timeouts")
 
     private func finishOpen(attempt: Int, result: Result<Session, UnitopError>) {
-        let waiters: [CheckedContinuation<LibvirtPointer, Error>]? = lock.withLock {
-            guard case .connecting(let a, let w, _) = state, a == attempt, !isShutDown else { return nil }
+        let (waiters, loop): ([CheckedContinuation<LibvirtPointer, Error>]?, CheckedContinuation<Bool, Never>?) = shared.withLock { m in
+            guard case .connecting(let a, let w, _) = m.state, a == attempt, !m.isShutDown else { return (nil, nil) }
             switch result {
             case .success(let s):
-                state = .connected(s)
+                m.state = .connected(s)
                 for _ in w { virConnectRef(s.pointer.raw) }
             case .failure(let e):
-                state = .down(message: e.description)
+                m.state = .down(message: e.description)
             }
-            return w
+            var loop: CheckedContinuation<Bool, Never>?
+            if let waiter = m.attemptWaiter, waiter.attempt == attempt {
+                loop = waiter.continuation
+                m.attemptWaiter = nil
+            }
+            return (w, loop)
         }
+        if case .failure(let e) = result {
+            LibvirtBackend.log.debug("libvirt connection attempt failed", metadata: ["uri": "\(uri)", "error": "\(e.description)"])
+        }
+        if case .success = result { loop?.resume(returning: true) } else { loop?.resume(returning: false) }
         guard let waiters else {
             // Stale attempt (timed out earlier or shut down): close what arrived late.
             if case .success(let s) = result { queue.async { Self.teardown(s) } }
@@ -244,10 +277,10 @@ final class LibvirtConnection: @unchecked Sendable {
         case VIR_CONNECT_CLOSE_REASON_CLIENT.rawValue: message = "connection closed"
         default: message = "connection lost (I/O error)"
         }
-        let isCurrent: Bool = lock.withLock {
-            guard case .connected(let s) = state, s === session, !isShutDown else { return false }
-            state = .down(message: message)
-            reconnecting = true
+        let isCurrent: Bool = shared.withLock { m in
+            guard case .connected(let s) = m.state, s === session, !m.isShutDown else { return false }
+            m.state = .down(message: message)
+            m.reconnecting = true
             return true
         }
         guard isCurrent else { return }
@@ -262,17 +295,17 @@ final class LibvirtConnection: @unchecked Sendable {
             while true {
                 try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
                 guard let self else { return }
-                let attempt: Int? = self.lock.withLock {
-                    if self.isShutDown { return nil }
-                    self.attemptCounter += 1
-                    self.state = .connecting(attempt: self.attemptCounter, waiters: [], failFast: true)
-                    return self.attemptCounter
+                let attempt: Int? = shared.withLock { m in
+                    if m.isShutDown { return nil }
+                    m.attemptCounter += 1
+                    m.state = .connecting(attempt: m.attemptCounter, waiters: [], failFast: true)
+                    return m.attemptCounter
                 }
                 guard let attempt else { return }
                 self.startOpen(attempt: attempt)
                 let connected = await self.waitForAttempt(attempt)
                 if connected {
-                    self.lock.withLock { self.reconnecting = false }
+                    shared.withLock { $0.reconnecting = false }
                     self.onEvent(.connected)
                     return
                 }
@@ -281,18 +314,21 @@ final class LibvirtConnection: @unchecked Sendable {
         }
     }
 
-    /// Waits until `attempt` has finished; true when it connected.
+    /// Waits until `attempt` has finished (woken by ``finishOpen(attempt:result:)``, no
+    /// polling); true when it connected.
     private func waitForAttempt(_ attempt: Int) async -> Bool {
-        while true {
-            let done: Bool? = lock.withLock {
-                switch state {
-                case .connecting(let a, _, _) where a == attempt: return nil
+        await withCheckedContinuation { (cont: CheckedContinuation<Bool, Never>) in
+            let done: Bool? = shared.withLock { m in
+                if m.isShutDown { return false }
+                switch m.state {
+                case .connecting(let a, _, _) where a == attempt:
+                    m.attemptWaiter = (attempt, cont)
+                    return nil
                 case .connected: return true
                 default: return false
                 }
             }
-            if let done { return done }
-            try? await Task.sleep(nanoseconds: 100_000_000)
+            if let done { cont.resume(returning: done) }
         }
     }
 }

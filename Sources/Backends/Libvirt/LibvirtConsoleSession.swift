@@ -1,6 +1,7 @@
 import CLibvirt
 import Foundation
 import Models
+import Synchronization
 
 /// One open console of a domain: a non-blocking `virStream` from `virDomainOpenConsole`, read on
 /// the libvirt event loop and fanned out to any number of listeners; input goes through
@@ -8,13 +9,17 @@ import Models
 ///
 /// libvirt allows one console client per domain; opening without `force` while another client
 /// holds it fails with ``UnitopError/failed(_:)`` saying so.
-final class LibvirtConsoleSession: @unchecked Sendable {
+///
+/// Checked Sendable: the `virStreamPtr` is in a ``LibvirtPointer``; what changes is in `shared`.
+final class LibvirtConsoleSession: Sendable {
     let name: String
     private let stream: LibvirtPointer
-    private let lock = NSLock()
-    private var listeners: [UUID: AsyncThrowingStream<[UInt8], Error>.Continuation] = [:]
-    private var ended = false
-    private var callbackAdded = false
+    private struct Shared {
+        var listeners: [UUID: AsyncThrowingStream<[UInt8], Error>.Continuation] = [:]
+        var ended = false
+        var callbackAdded = false
+    }
+    private let shared = Mutex(Shared())
 
     private final class Box {
         weak var session: LibvirtConsoleSession?
@@ -46,7 +51,7 @@ final class LibvirtConsoleSession: @unchecked Sendable {
         }, box, { opaque in
             if let opaque { Unmanaged<Box>.fromOpaque(opaque).release() }
         }) == 0 {
-            callbackAdded = true
+            shared.withLock { $0.callbackAdded = true }
         } else {
             Unmanaged<Box>.fromOpaque(box).release()
         }
@@ -57,21 +62,21 @@ final class LibvirtConsoleSession: @unchecked Sendable {
         virStreamFree(stream.raw)
     }
 
-    var isEnded: Bool { lock.withLock { ended } }
+    var isEnded: Bool { shared.withLock { $0.ended } }
 
     /// Live output from now on; finishes when the console ends.
     func listen() -> AsyncThrowingStream<[UInt8], Error> {
         AsyncThrowingStream { c in
             let id = UUID()
-            let alreadyEnded: Bool = lock.withLock {
-                if ended { return true }
-                listeners[id] = c
+            let alreadyEnded: Bool = shared.withLock {
+                if $0.ended { return true }
+                $0.listeners[id] = c
                 return false
             }
             if alreadyEnded { c.finish(); return }
             c.onTermination = { [weak self] _ in
                 guard let self else { return }
-                _ = self.lock.withLock { self.listeners.removeValue(forKey: id) }
+                _ = self.shared.withLock { $0.listeners.removeValue(forKey: id) }
             }
         }
     }
@@ -95,10 +100,10 @@ final class LibvirtConsoleSession: @unchecked Sendable {
 
     /// Stops reading and closes the stream (idempotent).
     func close() {
-        let wasOpen: Bool = lock.withLock {
-            let open = !ended
-            ended = true
-            return open
+        let (wasOpen, callbackAdded): (Bool, Bool) = shared.withLock {
+            let open = !$0.ended
+            $0.ended = true
+            return (open, $0.callbackAdded)
         }
         guard wasOpen else { return }
         if callbackAdded { _ = virStreamEventRemoveCallback(stream.raw) }
@@ -113,13 +118,13 @@ final class LibvirtConsoleSession: @unchecked Sendable {
             let n = virStreamRecv(stream.raw, &buf, buf.count)
             if n > 0 {
                 let bytes = buf[0..<Int(n)].map { UInt8(bitPattern: $0) }
-                let targets = lock.withLock { Array(listeners.values) }
+                let targets = shared.withLock { Array($0.listeners.values) }
                 for t in targets { t.yield(bytes) }
                 continue
             }
             if n == -2 { return }  // would block: wait for the next event
             let error: Error? = n == 0 ? nil : UnitopError.failed("console of \(name) ended: \(LibvirtErrors.last().message)")
-            let wasOpen: Bool = lock.withLock { let o = !ended; ended = true; return o }
+            let (wasOpen, callbackAdded): (Bool, Bool) = shared.withLock { let o = !$0.ended; $0.ended = true; return (o, $0.callbackAdded) }
             if wasOpen {
                 if callbackAdded { _ = virStreamEventRemoveCallback(stream.raw) }
                 if n == 0 { _ = virStreamFinish(stream.raw) } else { _ = virStreamAbort(stream.raw) }
@@ -130,8 +135,8 @@ final class LibvirtConsoleSession: @unchecked Sendable {
     }
 
     private func finishListeners(_ error: Error?) {
-        let targets: [AsyncThrowingStream<[UInt8], Error>.Continuation] = lock.withLock {
-            let t = Array(listeners.values); listeners.removeAll(); return t
+        let targets: [AsyncThrowingStream<[UInt8], Error>.Continuation] = shared.withLock {
+            let t = Array($0.listeners.values); $0.listeners.removeAll(); return t
         }
         for t in targets { if let error { t.finish(throwing: error) } else { t.finish() } }
     }

@@ -1,6 +1,7 @@
 import CLibvirt
 import Foundation
 import Models
+import Synchronization
 
 /// One domain as read through the C API.
 struct DomainSnapshot: Sendable, Equatable {
@@ -20,13 +21,12 @@ struct DomainSnapshot: Sendable, Equatable {
 
 /// Caches each domain's unitop metadata by UUID (it never changes for a domain we created), so
 /// listing costs no per-domain round trip after the first sight.
-final class MetadataCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String: DomainMetadata?] = [:]
+final class MetadataCache: Sendable {
+    private let entries = Mutex<[String: DomainMetadata?]>([:])
 
-    func get(_ uuid: String) -> DomainMetadata?? { lock.withLock { entries[uuid] } }
-    func set(_ uuid: String, _ m: DomainMetadata?) { lock.withLock { entries[uuid] = m } }
-    func forget(_ uuid: String) { _ = lock.withLock { entries.removeValue(forKey: uuid) } }
+    func get(_ uuid: String) -> DomainMetadata?? { entries.withLock { $0[uuid] } }
+    func set(_ uuid: String, _ m: DomainMetadata?) { entries.withLock { $0[uuid] = m } }
+    func forget(_ uuid: String) { _ = entries.withLock { $0.removeValue(forKey: uuid) } }
 }
 
 /// Blocking reads and lookups on a `virConnectPtr`; called only on the connection's queue.

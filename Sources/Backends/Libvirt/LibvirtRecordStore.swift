@@ -1,16 +1,18 @@
 import Foundation
 import Models
+import Synchronization
 
 /// Remembers unitop's transient domains after libvirt has forgotten them (a transient domain
 /// disappears from libvirt when it stops), so `ps --all` still shows how they ended.
 ///
 /// One JSON ``Instance`` per name under `STATE/libvirt/<connection key>/<name>.json`, written at
 /// start and updated when the lifecycle event of its end arrives.
-final class LibvirtRecordStore: @unchecked Sendable {
+final class LibvirtRecordStore: Sendable {
     /// Records larger than this are ignored.
     static let maxRecordBytes = 256 * 1024
     let directory: String
-    private let lock = NSLock()
+    /// Serialises file access within this process (the files are the state).
+    private let lock = Mutex(())
 
     init(stateDirectory: String, uri: String) {
         let key = String(uri.unicodeScalars.map { s -> Character in
@@ -23,7 +25,7 @@ final class LibvirtRecordStore: @unchecked Sendable {
 
     func save(_ instance: Instance) {
         guard (try? InstanceName.validate(instance.name)) != nil else { return }
-        lock.withLock {
+        lock.withLock { _ in
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                      attributes: [.posixPermissions: 0o700])
             let enc = JSONEncoder()
@@ -38,11 +40,11 @@ final class LibvirtRecordStore: @unchecked Sendable {
 
     func load(_ name: String) -> Instance? {
         guard (try? InstanceName.validate(name)) != nil else { return nil }
-        return lock.withLock { Self.read(path(name)) }
+        return lock.withLock { _ in Self.read(path(name)) }
     }
 
     func all() -> [Instance] {
-        lock.withLock {
+        lock.withLock { _ in
             let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             return files.filter { $0.hasSuffix(".json") }.sorted().compactMap { Self.read(directory + "/" + $0) }
         }
@@ -50,7 +52,7 @@ final class LibvirtRecordStore: @unchecked Sendable {
 
     func remove(_ name: String) {
         guard (try? InstanceName.validate(name)) != nil else { return }
-        lock.withLock { _ = unlink(path(name)) }
+        lock.withLock { _ in _ = unlink(path(name)) }
     }
 
     private static func read(_ p: String) -> Instance? {

@@ -14,14 +14,21 @@
 #include <sys/types.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libvirt/libvirt-qemu.h>
 
 /* The soname loaded at first use. */
 #define UNITOP_LIBVIRT_SONAME "libvirt.so.0"
+/* libvirt's QEMU-specific library (QMP pass-through), loaded with the first; optional. */
+#define UNITOP_LIBVIRT_QEMU_SONAME "libvirt-qemu.so.0"
 
 /* Loads libvirt.so.0 if not done yet (once per process, thread-safe). Returns NULL when every
  * function unitop uses was resolved, otherwise the loader's message (dlerror text); the string
  * lives as long as the process. */
 const char *unitop_vir_load_error(void);
+
+/* NULL when libvirt-qemu.so.0 and its functions were loaded, otherwise why not (the QEMU-specific
+ * calls then fail with -1; the rest of libvirt works without them). */
+const char *unitop_virqemu_load_error(void);
 
 /* Installs a no-op libvirt error handler for the whole process: libvirt's default handler prints
  * every error to stderr, and unitop reports errors itself. */
