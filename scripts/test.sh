@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, builds fixtures and binaries, starts libvirtd and
 # virtlogd, and runs the whole test suite against real QEMU, a real libvirtd and tmux; then every
-# fuzz target for UNITOP_FUZZ_SECONDS (default 30) each, and the backend and console tests under
+# fuzz target for UNITOP_FUZZ_SECONDS (default 10) each, and the backend and console tests under
 # the thread sanitizer. Arguments go to `swift test` (e.g. --filter LifecycleTests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +31,7 @@ failed=$(grep -E '^✘ Test .* failed after' .build/test-output.txt | grep -cv '
 step tests
 
 if [ "$#" -eq 0 ]; then
-  scripts/fuzz.sh "${UNITOP_FUZZ_SECONDS:-30}" || { echo "test.sh: fuzzing found a crash"; status=1; failed=$((failed + 1)); }
+  scripts/fuzz.sh "${UNITOP_FUZZ_SECONDS:-10}" || { echo "test.sh: fuzzing found a crash"; status=1; failed=$((failed + 1)); }
   step fuzz
   rm -f .build/tsan-output.txt; scripts/tsan.sh --no-parallel > .build/tsan-output.txt 2>&1 || { tail -40 .build/tsan-output.txt; echo "test.sh: thread sanitizer run failed"; status=1; failed=$((failed + 1)); }
   tail -3 .build/tsan-output.txt
