@@ -9,6 +9,8 @@ struct KeysCommand: ParsableCommand {
         abstract: "List the interactive UI's keys."
     )
 
+    @OptionGroup var global: GlobalOptions
+
     @Flag(help: "Write mdoc (the man page's KEYS section) instead of text.")
     var mdoc = false
 
