@@ -5,7 +5,7 @@ import Foundation
 /// the fake as on the real backends.
 ///
 /// The image's file name picks the program: `hello` (banner, `hello: cmdline=…`, a heartbeat every
-/// `heartbeat` ms, echoes typed lines as `you typed: …`, ignores ACPI), `exit` (prints `exit: code=N`
+/// `heartbeat_ms` ms, echoes typed lines as `you typed: …`, ignores ACPI), `exit` (prints `exit: code=N`
 /// and ends with code N), anything else behaves like `idle` (banner only, powers off on ACPI).
 public struct FakeGuest: Sendable, Equatable {
     /// The fixture this guest plays.
@@ -42,11 +42,11 @@ public struct FakeGuest: Sendable, Equatable {
         return Array(text.utf8)
     }
 
-    /// Milliseconds between heartbeats (`hello` only); nil when there are none.
+    /// Milliseconds between heartbeats (`hello` only): `heartbeat_ms` (default 1000, at least
+    /// 10); nil when `heartbeat=0` turns them off, as in the fixture.
     public var heartbeatMillis: Int? {
-        guard program == .hello else { return nil }
-        let ms = Int(options["heartbeat"] ?? "") ?? 1000
-        return ms == 0 ? nil : max(10, ms)
+        guard program == .hello, (Int(options["heartbeat"] ?? "") ?? 1) != 0 else { return nil }
+        return max(10, Int(options["heartbeat_ms"] ?? "") ?? 1000)
     }
 
     /// The exit code the `exit` program ends with (0...127, garbage gives 0).

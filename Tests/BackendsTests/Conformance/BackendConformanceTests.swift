@@ -16,13 +16,13 @@ struct BackendConformanceTests {
         let name = h.uniqueName("life")
         try await h.withCleanup([name]) {
 
-            let started = try await b.start(h.spec("hello", name: name, append: "heartbeat=200"))
+            let started = try await b.start(h.spec("hello", name: name, append: "heartbeat_ms=200"))
             #expect(started.name == name && started.backend == b.kind && started.host == b.host)
             #expect(started.state.isActive)
             #expect(try await b.instances().contains { $0.name == name && $0.state.isActive })
             let console = ConsoleRecorder(b.console(name, history: .all, follow: true))
             defer { console.cancel() }
-            #expect(await console.wait(for: "hello: cmdline=heartbeat=200"))
+            #expect(await console.wait(for: "hello: cmdline=heartbeat_ms=200"))
 
             // The same name again is refused while the first exists.
             await #expect(throws: UnitopError.instanceExists(name)) { _ = try await b.start(h.spec("hello", name: name)) }
@@ -82,7 +82,7 @@ struct BackendConformanceTests {
         let name = h.uniqueName("seam")
         try await h.withCleanup([name]) {
 
-            _ = try await b.start(h.spec("hello", name: name, append: "heartbeat=20"))
+            _ = try await b.start(h.spec("hello", name: name, append: "heartbeat_ms=20"))
             let early = ConsoleRecorder(b.console(name, history: .all, follow: true))
             defer { early.cancel() }
             #expect(await early.wait(for: "heartbeat 5\r\n"), "history so far: \(early.text.suffix(200))")
