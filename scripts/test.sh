@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, builds fixtures and binaries, starts libvirtd and
 # virtlogd, and runs the whole test suite against real QEMU, a real libvirtd and tmux; then every
-# fuzz target for UNITOP_FUZZ_SECONDS (default 10) each, and the backend and console tests under
-# the thread sanitizer. Arguments go to `swift test` (e.g. --filter LifecycleTests).
+# fuzz target for UNITOP_FUZZ_SECONDS (default 10) each. Arguments go to `swift test` (e.g.
+# --filter LifecycleTests). The thread sanitizer is not part of it: shared state is guarded by
+# Synchronization.Mutex, whose locking ThreadSanitizer cannot see on Linux (every guarded access
+# reads as a race), and the compiler checks that state instead; scripts/tsan.sh still runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
@@ -33,9 +35,6 @@ step tests
 if [ "$#" -eq 0 ]; then
   scripts/fuzz.sh "${UNITOP_FUZZ_SECONDS:-10}" || { echo "test.sh: fuzzing found a crash"; status=1; failed=$((failed + 1)); }
   step fuzz
-  rm -f .build/tsan-output.txt; scripts/tsan.sh --no-parallel > .build/tsan-output.txt 2>&1 || { tail -40 .build/tsan-output.txt; echo "test.sh: thread sanitizer run failed"; status=1; failed=$((failed + 1)); }
-  tail -3 .build/tsan-output.txt
-  step tsan
 fi
 
 # Where the time went: each suite's own time, slowest first (Swift Testing's "Suite X passed after
@@ -47,7 +46,7 @@ grep -hE '^[✔✘] Suite .* after [0-9.]+ seconds' .build/test-output.txt 2>/de
 printf 'test.sh: steps: %s\n' "${steps[*]}"
 
 # What failed, last, where a CI log's tail shows it: the failing tests and their recorded issues.
-for out in .build/test-output.txt .build/tsan-output.txt; do
+for out in .build/test-output.txt; do
   [ -f "$out" ] || continue
   if grep -qE '^✘ ' "$out"; then
     echo "test.sh: failures in $out:"
