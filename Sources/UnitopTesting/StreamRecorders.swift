@@ -37,9 +37,12 @@ public final class ConsoleRecorder: Sendable {
     /// Stops reading (the stream's termination handler runs).
     public func cancel() { task.withLock { $0?.cancel() } }
 
+    /// Whether the text so far contains `s`.
+    public func contains(_ s: String) -> Bool { text.contains(s) }
+
     /// Waits until the text contains `s`.
     public func wait(for s: String, timeout: Double = 30) async -> Bool {
-        await Wait.until(timeout: timeout) { () async -> Bool in self.text.contains(s) }
+        await Wait.until(timeout: timeout) { () async -> Bool in self.contains(s) }
     }
 }
 
@@ -62,6 +65,15 @@ public final class EventRecorder: Sendable {
     /// Whether an `instanceChanged` for `name` satisfying `match` was seen.
     public func saw(_ name: String, _ match: (Instance) -> Bool = { _ in true }) -> Bool {
         events.contains { if case .instanceChanged(let i) = $0 { return i.name == name && match(i) } else { return false } }
+    }
+
+    /// Whether an `instanceChanged` for `name` in `state` was seen.
+    public func sawState(_ name: String, _ state: InstanceState) -> Bool { saw(name) { $0.state == state } }
+
+    /// The newest `instanceChanged` value for `name`.
+    public func lastInstance(_ name: String) -> Instance? {
+        for e in events.reversed() { if case .instanceChanged(let i) = e, i.name == name { return i } }
+        return nil
     }
 
     /// Stops reading.

@@ -165,7 +165,7 @@ struct LibvirtReconnectTests {
         // The console kept following (virtlogd was not restarted) and input works on the new connection.
         try await b.sendConsoleInput(name, bytes: Array("again\r".utf8))
         #expect(await LibvirtTestSupport.eventually(timeout: 20) { console.text.contains("you typed: again") })
-        #expect(!console.isDone)
+        #expect(!console.finished)
 
         // A second connection to the same daemon over loopback TCP: same domains, another host label.
         let (tcp, home2) = try LibvirtTestSupport.backend("qemu+tcp://127.0.0.1:\(port)/session")

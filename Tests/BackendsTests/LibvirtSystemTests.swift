@@ -84,11 +84,11 @@ struct LibvirtSystemTests {
 
         // A second viewer joining later gets the same history from boot.
         let later = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: false))
-        #expect(await LibvirtTestSupport.eventually(timeout: 10) { later.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { later.finished })
         #expect(later.text.hasPrefix("unitop-fixture hello booted"))
         #expect(later.text.contains("you typed: hi there"))
         let tail = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .tail(bytes: 10), follow: false))
-        #expect(await LibvirtTestSupport.eventually(timeout: 10) { tail.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { tail.finished })
         #expect(tail.text.utf8.count == 10)
 
         // Restart boots the guest again in the same QEMU process (same domain id, no stop event);
@@ -99,7 +99,7 @@ struct LibvirtSystemTests {
         #expect(try await b.instance(named: name).state == .running)
         #expect(Self.virsh(["domid", name])?.stdout == domid, "the same domain, not a new one")
         #expect(!events.sawState(name, .stopped))
-        #expect(!console.isDone)
+        #expect(!console.finished)
 
         // hello ignores ACPI: the graceful stop escalates to destroy after the timeout.
         try await b.stop(name, timeoutSeconds: 2)
@@ -107,7 +107,7 @@ struct LibvirtSystemTests {
         let after = try #require(await Self.finalState(b, name))
         #expect(after.state == .stopped)
         #expect(after.exitReason?.contains("destroyed") == true, "reason: \(after.exitReason ?? "nil")")
-        #expect(await LibvirtTestSupport.eventually(timeout: 10) { console.isDone }, "the console stream finishes when the instance ends")
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { console.finished }, "the console stream finishes when the instance ends")
         #expect(await LibvirtTestSupport.eventually(timeout: 10) { events.sawState(name, .stopping) && events.sawState(name, .stopped) })
         // Finished transient instances stay listed until removed.
         #expect(try await b.instances().contains { $0.name == name && $0.state == .stopped })
@@ -180,7 +180,7 @@ struct LibvirtSystemTests {
         #expect(p.state == .crashed, "panic ended \(p.state.rawValue): \(p.exitReason ?? "nil")")
         // The console log keeps what they printed.
         let out = LibvirtTestSupport.ConsoleCapture(b.console(exit3, history: .all, follow: true))
-        #expect(await LibvirtTestSupport.eventually(timeout: 10) { out.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { out.finished })
         #expect(out.text.contains("unitop-fixture exit booted"))
         for n in [exit3, exit0, panic] { try await b.remove(n, force: false) }
         #expect(try await b.instances().allSatisfy { ![exit3, exit0, panic].contains($0.name) })
@@ -252,7 +252,7 @@ struct LibvirtSystemTests {
         // Live console of a foreign domain goes through the console stream.
         let live = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
         try await b.kill(name)
-        #expect(await LibvirtTestSupport.eventually(timeout: 10) { live.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { live.finished })
     }
 
     @Test func nonBootableImageFailsAndLeavesNothing() async throws {
@@ -294,7 +294,7 @@ struct LibvirtSystemTests {
         defer { console.cancel() }
         #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") })
         try await b.kill(name)
-        #expect(await LibvirtTestSupport.eventually(timeout: 10) { console.isDone })
+        #expect(await LibvirtTestSupport.eventually(timeout: 10) { console.finished })
         try await b.remove(name, force: false)
         #expect(!FileManager.default.fileExists(atPath: log))
         #expect(FileManager.default.fileExists(atPath: image), "the image itself is never touched")

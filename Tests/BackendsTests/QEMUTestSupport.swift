@@ -54,37 +54,8 @@ struct QEMUTestEnvironment {
     }
 }
 
-/// Collects a console stream in the background for assertions.
-final class ConsoleCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: [UInt8] = []
-    private var ended = false
-    private var task: Task<Void, Never>?
-
-    init(_ stream: AsyncThrowingStream<[UInt8], Error>) {
-        task = Task { [self] in
-            do { for try await chunk in stream { append(chunk) } } catch {}
-            markEnded()
-        }
-    }
-
-    private func markEnded() { lock.lock(); ended = true; lock.unlock() }
-
-    private func append(_ c: [UInt8]) { lock.lock(); data += c; lock.unlock() }
-
-    var bytes: [UInt8] { lock.lock(); defer { lock.unlock() }; return data }
-    var text: String { String(decoding: bytes, as: UTF8.self) }
-    var finished: Bool { lock.lock(); defer { lock.unlock() }; return ended }
-
-    func contains(_ s: String) -> Bool { text.contains(s) }
-
-    func cancel() { task?.cancel() }
-
-    /// Waits until the text contains `s`.
-    func wait(for s: String, timeout: Double = 30) async -> Bool {
-        await Wait.until(timeout: timeout) { () async -> Bool in self.contains(s) }
-    }
-}
+/// Collects a console stream in the background for assertions (UnitopTesting's recorder).
+typealias ConsoleCollector = ConsoleRecorder
 
 /// Helpers shared by the QEMU tests.
 enum QEMUTest {
