@@ -61,6 +61,7 @@ tui_up() {
     until tmux -S "$tmp/tmux.sock" capture-pane -p -t t 2>/dev/null | grep -q "Instances"; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done
 }
 check "the TUI starts with a shipped theme" tui_up
+check "and finds it in share/unitop/themes (no fallback warning)" sh -c "! tmux -S '$tmp/tmux.sock' capture-pane -p -t t | grep -qE 'no theme named|using the default theme'"
 tmux -S "$tmp/tmux.sock" send-keys -t t q
 check "and quits with status 0" sh -c "for i in \$(seq 50); do [ -f '$tmp/tui.status' ] && break; sleep 0.2; done; grep -q exit=0 '$tmp/tui.status'"
 man_page=$dest/usr/local/share/man/man1/unitop.1
