@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A program running in a detached tmux session on a private tmux server, for end-to-end UI tests.
 ///
@@ -14,7 +15,7 @@ import Foundation
 /// try tmux.sendText("é")
 /// let lines = try tmux.capture()
 /// ```
-public final class Tmux: @unchecked Sendable {
+public final class Tmux: Sendable {
     /// The pane's terminal modes, as tmux tracks them.
     public struct Modes: Sendable, Equatable {
         /// Alternate screen active (smcup without rmcup).
@@ -42,7 +43,8 @@ public final class Tmux: @unchecked Sendable {
     /// The session name.
     public let session = "unitop"
     private let configPath: String
-    private var killed = false
+    /// Whether ``kill()`` ran (it runs once).
+    private let killed = Mutex(false)
 
     /// Starts `command` (argv) in a new detached session of `width`×`height`.
     /// - Parameters:
@@ -256,8 +258,11 @@ public final class Tmux: @unchecked Sendable {
 
     /// Kills the server and removes its socket and config. Idempotent.
     public func kill() {
-        guard !killed else { return }
-        killed = true
+        let first = killed.withLock { k in
+            defer { k = true }
+            return !k
+        }
+        guard first else { return }
         _ = try? tmux(["kill-server"])
         try? FileManager.default.removeItem(atPath: configPath)
         try? FileManager.default.removeItem(atPath: "/tmp/tmux-\(getuid())/\(socket)")
