@@ -90,6 +90,7 @@ if [ -n "$deb" ]; then
             echo "  FAIL  a unitop package is already installed here; not touching it"; failed=$((failed + 1))
         else
             check "apt-get install ./$(basename "$deb")" $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$ROOT/$deb"
+            check "man unitop works after install" sh -c "MANPAGER=cat man unitop 2>/dev/null | grep -q 'KEYS'"
             check "/usr/bin/unitop runs a guest" /usr/bin/unitop run "$ROOT/fixtures/build/hello.elf" --name pkg-hello --accel tcg --detach
             check "unitop ps lists it running" wait_state /usr/bin/unitop pkg-hello running
             check "unitop stop stops it" sh -c "/usr/bin/unitop stop pkg-hello --timeout 1 && /usr/bin/unitop rm pkg-hello"
