@@ -7,11 +7,8 @@ import Models
 /// virtlogd also writes to ``logPath`` from the first byte; QEMU's `isa-debug-exit` (port 0x501)
 /// and a pvpanic device (port 0x505) let guests report exit codes and panics.
 public struct DomainXMLBuilder: Sendable {
-    /// Longest kernel command line accepted.
-    public static let maxAppendBytes = 4096
     /// Longest path accepted.
     public static let maxPathBytes = 4096
-    public static let maxCPUs = 255
     public static let qemuNamespace = "http://libvirt.org/schemas/domain/qemu/1.0"
 
     public var name: String
@@ -40,15 +37,12 @@ public struct DomainXMLBuilder: Sendable {
     /// Validates every value and returns the XML.
     public func build() throws(UnitopError) -> String {
         try InstanceName.validate(name)
-        guard (1...MemorySize.maxMiB).contains(memoryMiB) else {
-            throw .invalidArgument("memory \(memoryMiB) MiB is out of range (1 MiB to 1 TiB)")
-        }
-        guard (1...Self.maxCPUs).contains(cpus) else {
-            throw .invalidArgument("cpus \(cpus) is out of range (1 to \(Self.maxCPUs))")
-        }
+        // The launch limits, as every path checks them (LaunchLimits).
+        _ = try LaunchLimits.checkMemory(memoryMiB)
+        _ = try LaunchLimits.checkCPUs(cpus)
         try Self.checkIdentifier(machine, what: "machine type")
         if let cpuModel { try Self.checkIdentifier(cpuModel, what: "CPU model") }
-        try XMLEscaping.checkRepresentable(append, what: "kernel command line", maxBytes: Self.maxAppendBytes)
+        try XMLEscaping.checkRepresentable(append, what: "kernel command line", maxBytes: LaunchLimits.maxAppendBytes)
         for (path, what) in [(kernelPath, "kernel path"), (logPath, "console log path")] {
             try XMLEscaping.checkRepresentable(path, what: what, maxBytes: Self.maxPathBytes)
             guard path.hasPrefix("/") else { throw .invalidArgument("\(what) '\(path)' is not absolute") }
