@@ -7,7 +7,8 @@
 #
 #   libvirt-private.sh up DIR PORT   set DIR up (first time) and start libvirtd; waits until it answers
 #   libvirt-private.sh down DIR      stop libvirtd (domains and virtlogd keep running)
-#   libvirt-private.sh purge DIR     destroy its domains, stop libvirtd and virtlogd, remove DIR
+#   libvirt-private.sh purge DIR     destroy its domains, stop libvirtd and virtlogd, remove DIR,
+#                                    and the test user when `up` created it
 # Processes are stopped by their pidfiles under DIR only.
 set -eu
 USER_NAME=${UNITOP_LIBVIRT_TEST_USER:-unitop-lvtest}
@@ -45,11 +46,15 @@ case "$cmd" in
 up)
     PORT=${3:-}
     case "$PORT" in ''|*[!0-9]*) echo "libvirt-private: PORT must be a number" >&2; exit 2 ;; esac
+    created_user=0
     if ! id "$USER_NAME" >/dev/null 2>&1; then
         useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$USER_NAME"
+        created_user=1
     fi
     if [ ! -f "$DIR/config/libvirt/libvirtd.conf" ]; then
         mkdir -p "$DIR/config/libvirt" "$DIR/run" "$DIR/cache" "$DIR/home"
+        # purge removes the user only if this setup created it.
+        [ "$created_user" = 1 ] && echo "$USER_NAME" > "$DIR/created-user"
         cat > "$DIR/config/libvirt/libvirtd.conf" <<CONF
 listen_tls = 0
 listen_tcp = 1
@@ -90,7 +95,12 @@ purge)
     for f in "$DIR"/run/libvirt/qemu/run/*.pid; do [ -f "$f" ] && [ "$(basename "$f")" != driver.pid ] && stop_pidfile "$f"; done
     stop_pidfile "$DIR/run/libvirtd.pid"
     stop_pidfile "$DIR/run/libvirt/virtlogd.pid"
+    created=$(cat "$DIR/created-user" 2>/dev/null || true)
     rm -rf "$DIR"
+    if [ -n "$created" ] && [ "$created" = "$USER_NAME" ]; then
+        pkill -KILL -u "$USER_NAME" 2>/dev/null || true
+        userdel "$USER_NAME" 2>/dev/null || echo "libvirt-private: cannot remove user $USER_NAME" >&2
+    fi
     ;;
 *)
     echo "usage: $0 up DIR PORT | down DIR | purge DIR" >&2; exit 2 ;;
