@@ -15,6 +15,9 @@ struct KeysCommand: ParsableCommand {
     var mdoc = false
 
     func run() {
+        let out = StandardStream.output
+        func print(_ line: String) { out.write(line + "\n") }
+        defer { out.flush() }
         let reference = KeyMap.reference()
         if mdoc {
             for (scope, entries) in reference {
