@@ -33,6 +33,9 @@ public final class ConsoleLogCursor {
     public private(set) var truncated = false
     /// Why the last read failed (the cursor then reads nothing more), e.g. an I/O error.
     public private(set) var failure: String?
+    /// Bytes left to read when the cursor reads only the history as it was at one moment
+    /// (``stopAtCurrentEnd()``); nil: it reads on as the log grows.
+    private var remaining: Int?
 
     private struct Segment {
         var fd: Int32
@@ -86,17 +89,27 @@ public final class ConsoleLogCursor {
         queue.removeAll()
     }
 
+    /// From now on, reads only what the log holds at this moment: a history without following
+    /// (`.tail(bytes: N)` then gives at most N bytes, however fast the guest writes).
+    public func stopAtCurrentEnd() {
+        remaining = queue.reduce(0) { $0 + max(0, Self.size($1.fd) - Self.offset($1.fd)) }
+    }
+
     /// Reads up to `buffer.count` bytes from the cursor on; 0 when nothing more is there now.
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        guard buffer.count > 0 else { return 0 }
+        let want = min(buffer.count, remaining ?? buffer.count)
+        guard want > 0 else { return 0 }
         while true {
             guard let head = queue.first else {
                 if advance() { continue }
                 return 0
             }
             guard failure == nil else { return 0 }
-            let n = Glibc.read(head.fd, buffer.baseAddress, buffer.count)
-            if n > 0 { return n }
+            let n = Glibc.read(head.fd, buffer.baseAddress, want)
+            if n > 0 {
+                if let r = remaining { remaining = r - n }
+                return n
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 failure = String(cString: strerror(errno))

@@ -82,6 +82,7 @@ final class ConsoleLogFollower: Sendable {
         let started: Bool = state.withLock { s in
             guard !s.done else { return false }
             s.cursor = ConsoleLogCursor(current: path, backups: backups, history: history)
+            if !follow { s.cursor?.stopAtCurrentEnd() }
             s.follow = follow && !tokens.isEmpty
             s.tokens = tokens
             s.timers = ticker.map { [$0] } ?? []

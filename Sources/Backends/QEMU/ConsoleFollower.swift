@@ -51,6 +51,7 @@ final class ConsoleFollower: Sendable {
         let started: Bool = state.withLock { s in
             guard !s.done else { return false }
             s.cursor = ConsoleLogCursor(current: current, backups: [previous], history: history)
+            if !follow { s.cursor?.stopAtCurrentEnd() }
             s.follow = follow
             s.onEnd = onEnd
             return true
