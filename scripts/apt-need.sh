@@ -8,7 +8,7 @@ for p in "$@"; do
 done
 [ -n "$missing" ] || exit 0
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-echo "installing$missing" >&2
+echo "installing:$missing" >&2
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

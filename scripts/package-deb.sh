@@ -10,8 +10,7 @@ scripts/apt-need.sh dpkg-dev fakeroot lintian
 
 # DEBFULLNAME and DEBEMAIL name the maintainer, as for Debian's own tools.
 maintainer="${DEBFULLNAME:-unitop developers} <${DEBEMAIL:-unitop@example.org}>"
-version=$(make -s version | cut -d' ' -f1)
-commit=$(make -s version | cut -d' ' -f2)
+read -r version commit <<<"$(make -s version)"
 arch=$(dpkg --print-architecture)
 out=.build/deb
 stage=$out/unitop_${version}_$arch

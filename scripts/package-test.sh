@@ -16,11 +16,7 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 scripts/apt-need.sh man-db tmux dpkg-dev fakeroot lintian
 make -s -C fixtures >/dev/null
 
-passed=0; failed=0
-check() {  # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "  ok    $what"; else failed=$((failed + 1)); echo "  FAIL  $what"; fi
-}
+. "$ROOT/scripts/check-lib.sh"
 tmp=$(mktemp -d /tmp/ut-pkg-XXXXXX)
 home=$tmp/home; mkdir -p "$home"
 export UNITOP_HOME=$home/state XDG_CONFIG_HOME=$home/config XDG_DATA_HOME=$home/data UNITOP_RUNTIME_DIR=$home/run
@@ -34,13 +30,6 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-state_of() {  # state_of UNITOP NAME
-    "$1" ps --all --json | python3 -c 'import json,sys; print(next((i["state"] for i in json.load(sys.stdin) if i["name"] == sys.argv[1]), "absent"))' "$2"
-}
-wait_state() {  # wait_state UNITOP NAME STATE
-    local end=$(( $(date +%s) + 30 ))
-    while [ "$(state_of "$1" "$2")" != "$3" ]; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done
-}
 
 echo "package-test: make install (static release build)"
 dest=$tmp/destdir

@@ -22,15 +22,7 @@ packages=(
   python3                # small checks in fixture scripts
   pkg-config
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/apt-need.sh "${packages[@]}"
 
 # /dev/kvm as Debian's udev rule leaves it (0660 root:kvm), where no udev runs to do that (a fresh
 # container has it 0600 root:root). libvirt's QEMU runs as libvirt-qemu (group kvm): without access

@@ -30,18 +30,9 @@ OLD_MONITOR=$old_src/.build/debug/unitop-monitor
 
 home=$(mktemp -d /tmp/ut-upgrade-XXXXXX)
 export UNITOP_HOME=$home/state XDG_CONFIG_HOME=$home/config XDG_DATA_HOME=$home/data UNITOP_RUNTIME_DIR=$home/run
-passed=0; failed=0
-check() {  # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@" >/dev/null; then passed=$((passed + 1)); echo "  ok    $what"; else failed=$((failed + 1)); echo "  FAIL  $what"; fi
-}
+. "$ROOT/scripts/check-lib.sh"
 new() { UNITOP_MONITOR_BIN=$NEW_MONITOR "$NEW" "$@"; }
 old() { UNITOP_MONITOR_BIN=$OLD_MONITOR "$OLD" "$@"; }
-state_of() { new ps --all --json | python3 -c 'import json,sys; print(next((i["state"] for i in json.load(sys.stdin) if i["name"] == sys.argv[1]), "absent"))' "$1"; }
-wait_state() {  # wait_state NAME STATE [SECONDS]
-    local end=$(( $(date +%s) + ${3:-30} ))
-    while [ "$(state_of "$1")" != "$2" ]; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done
-}
 wait_log() {  # wait_log NAME TEXT [SECONDS]
     local end=$(( $(date +%s) + ${3:-30} ))
     until new logs "$1" --raw 2>/dev/null | grep -qF "$2"; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done
@@ -57,14 +48,14 @@ trap cleanup EXIT
 echo "upgrade-test: $("$OLD" --version) starts the guests; $("$NEW" --version) manages them"
 check "the previous release starts hello" old run "$ROOT/fixtures/build/hello.elf" --name up-hello --accel tcg --detach
 check "the previous release starts idle" old run "$ROOT/fixtures/build/idle.elf" --name up-idle --accel tcg --detach
-check "new ps lists the old guests running" wait_state up-hello running
-check "new ps lists idle running" wait_state up-idle running
+check "new ps lists the old guests running" wait_state "$NEW" up-hello running
+check "new ps lists idle running" wait_state "$NEW" up-idle running
 check "new logs read the old console log from boot" wait_log up-hello "unitop-fixture hello booted"
 check "new inspect reads the old spec" sh -c "UNITOP_MONITOR_BIN='$NEW_MONITOR' '$NEW' inspect up-hello | grep -q hello.elf"
 check "new pause reaches the old monitor" new pause up-hello
-check "paused" wait_state up-hello paused
+check "paused" wait_state "$NEW" up-hello paused
 check "new resume" new resume up-hello
-check "running again" wait_state up-hello running
+check "running again" wait_state "$NEW" up-hello running
 
 # Attach with the new binary (a real terminal: tmux), type, see the old guest echo, detach.
 attached() {
@@ -78,12 +69,12 @@ check "new console attaches to the old guest" attached
 tmux -S "$home/tmux.sock" send-keys -t t "upgraded" Enter
 check "typed input reaches the old guest" wait_log up-hello "you typed: upgraded"
 tmux -S "$home/tmux.sock" send-keys -t t C-]
-check "the guest keeps running after detach" wait_state up-hello running
+check "the guest keeps running after detach" wait_state "$NEW" up-hello running
 
 check "new stop escalates on the old monitor" new stop up-hello --timeout 1
-check "stopped" wait_state up-hello stopped
+check "stopped" wait_state "$NEW" up-hello stopped
 check "new kill" new kill up-idle
-check "killed" wait_state up-idle stopped
+check "killed" wait_state "$NEW" up-idle stopped
 check "new rm removes the old hello" new rm up-hello
 check "new rm removes the old idle" new rm up-idle
 check "nothing left" sh -c "[ \"\$(UNITOP_MONITOR_BIN='$NEW_MONITOR' '$NEW' ps --all --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')\" = 0 ]"

@@ -252,11 +252,10 @@ public final class QEMUBackend: UnikernelBackend, Sendable {
         while true {
             let inst = try await instance(named: name)
             if inst.state.isFinished { return }
+            if ContinuousClock.now >= deadline { throw UnitopError.timeout("'\(name)' did not stop within \(Int(timeout))s") }
             // Without a watch (hub closed) or a timer there is nothing to wake this: give up.
-            if watch == nil || timer == nil {
+            guard watch != nil, timer != nil else {
                 Self.log.warning("cannot watch an instance's end", metadata: ["instance": "\(name)"])
-            }
-            if ContinuousClock.now >= deadline || watch == nil || timer == nil {
                 throw UnitopError.timeout("'\(name)' did not stop within \(Int(timeout))s")
             }
             guard await wakeUps.next() != nil else { throw CancellationError() }
