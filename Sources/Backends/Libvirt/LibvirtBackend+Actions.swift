@@ -357,6 +357,9 @@ extension LibvirtBackend {
             guard force else { throw UnitopError.invalidState(name: name, state: live.state, action: "remove") }
             state.withLock { $0.intents[name] = "removed" }
             try await onDomain(name, action: "remove") { virDomainDestroy($0) }
+            // Let the STOPPED handler finish first: run after the record is removed, it would
+            // save the ending again and the removed instance would still be listed.
+            _ = await waitForEnd(name, until: Date().addingTimeInterval(Self.eventGraceSeconds), alreadyEnded: { false })
         }
         // Undefine if libvirt still knows it (persistent domains).
         try await connection.call { c in
