@@ -17,10 +17,55 @@ public struct ImageDefaults: Codable, Sendable, Equatable {
     public var machine: String?
     public var append: String?
     public var description: String?
+    /// `net`: the network (a `publish` list alone implies `user`).
+    public var network: NetworkMode?
+    /// `publish`: published ports.
+    public var ports: [PortMapping]?
+    /// `initrd`: absolute (a relative path is taken from the sidecar's folder).
+    public var initrd: String?
+    /// `volumes`: shared folders.
+    public var volumes: [VolumeMount]?
+    /// `disks`: extra drives.
+    public var disks: [DiskRequest]?
 
-    public init(memoryMiB: Int? = nil, cpus: Int? = nil, machine: String? = nil, append: String? = nil, description: String? = nil) {
+    public init(memoryMiB: Int? = nil, cpus: Int? = nil, machine: String? = nil, append: String? = nil, description: String? = nil,
+                network: NetworkMode? = nil, ports: [PortMapping]? = nil, initrd: String? = nil,
+                volumes: [VolumeMount]? = nil, disks: [DiskRequest]? = nil) {
         self.memoryMiB = memoryMiB; self.cpus = cpus; self.machine = machine; self.append = append
-        self.description = description
+        self.description = description; self.network = network; self.ports = ports; self.initrd = initrd
+        self.volumes = volumes; self.disks = disks
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case memoryMiB, cpus, machine, append, description, network, ports, initrd, volumes, disks
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(memoryMiB, forKey: .memoryMiB)
+        try c.encodeIfPresent(cpus, forKey: .cpus)
+        try c.encodeIfPresent(machine, forKey: .machine)
+        try c.encodeIfPresent(append, forKey: .append)
+        try c.encodeIfPresent(description, forKey: .description)
+        try c.encodeIfPresent(network, forKey: .network)
+        try c.encodeIfPresent(ports, forKey: .ports)
+        try c.encodeIfPresent(initrd, forKey: .initrd)
+        try c.encodeIfPresent(volumes, forKey: .volumes)
+        try c.encodeIfPresent(disks?.map { $0.path + ($0.readOnly ? ":ro" : "") }, forKey: .disks)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        memoryMiB = try c.decodeIfPresent(Int.self, forKey: .memoryMiB)
+        cpus = try c.decodeIfPresent(Int.self, forKey: .cpus)
+        machine = try c.decodeIfPresent(String.self, forKey: .machine)
+        append = try c.decodeIfPresent(String.self, forKey: .append)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        network = try c.decodeIfPresent(NetworkMode.self, forKey: .network)
+        ports = try c.decodeIfPresent([PortMapping].self, forKey: .ports)
+        initrd = try c.decodeIfPresent(String.self, forKey: .initrd)
+        volumes = try c.decodeIfPresent([VolumeMount].self, forKey: .volumes)
+        disks = try c.decodeIfPresent([String].self, forKey: .disks)?.compactMap { try? DiskRequest.parse($0, baseDirectory: "/") }
     }
 }
 
@@ -45,6 +90,10 @@ public struct Image: Codable, Sendable, Equatable, Identifiable {
     public var defaults: ImageDefaults?
     /// A problem with the sidecar (it is then ignored), if any.
     public var sidecarError: String?
+    /// Detected from the image itself (its `.uk_*` ELF sections): a Unikraft kernel.
+    public var unikraft: Bool = false
+    /// What the inspector checked of a disk image (boot signature, qcow2 header), if it is one.
+    public var diskCheck: String?
 
     public init(
         name: String, path: String, format: ImageFormat, arch: String?, sizeBytes: UInt64,
@@ -58,6 +107,7 @@ public struct Image: Codable, Sendable, Equatable, Identifiable {
 
     enum CodingKeys: String, CodingKey {
         case name, path, format, arch, sizeBytes, modifiedAt, bootable, reason, defaults, sidecarError
+        case unikraft, diskCheck
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -72,5 +122,7 @@ public struct Image: Codable, Sendable, Equatable, Identifiable {
         try c.encode(reason, forKey: .reason)
         try c.encode(defaults, forKey: .defaults)
         try c.encode(sidecarError, forKey: .sidecarError)
+        try c.encode(unikraft, forKey: .unikraft)
+        try c.encode(diskCheck, forKey: .diskCheck)
     }
 }

@@ -13,8 +13,6 @@ public enum ImageInspector {
     /// Bytes read from the start of a file for header detection (multiboot, bzImage, MBR, qcow2, ELF header).
     public static let headerWindowBytes = 64 * 1024
 
-    /// Reason given for disk images, which `-kernel` cannot boot.
-    public static let diskImageReason = "disk images are not supported yet"
     /// Reason given when no boot header of any kind was found.
     public static let noBootHeaderReason = "no multiboot header, PVH note or Linux boot header"
 
@@ -51,6 +49,8 @@ public enum ImageInspector {
         if naming.arch == "x86_64", verdict.arch == "i386" { image.arch = "x86_64" }
         image.bootable = verdict.reason == nil
         image.reason = verdict.reason
+        image.diskCheck = verdict.diskCheck
+        if let h = facts.elfHeader { image.unikraft = ELFSections.isUnikraft(ELFSections.names(in: h, source: source)) }
         return image
     }
 
@@ -68,7 +68,7 @@ public enum ImageInspector {
         var pvhEntry: UInt64?
         var linuxBoot: Bool
         var linuxArch: String
-        var qcow2: Bool
+        var qcow2: QCOW2Header?
         var bootSignature: Bool
 
         init(source: some ImageByteSource, window: ByteReader) {
@@ -81,7 +81,7 @@ public enum ImageInspector {
             let protocolVersion = window.u16(0x206) ?? 0
             let xloadflags = protocolVersion >= 0x020C ? (window.u16(0x236) ?? 0) : 0
             linuxArch = xloadflags & 1 != 0 ? "x86_64" : "i386"
-            qcow2 = window.matches([0x51, 0x46, 0x49, 0xFB], at: 0)
+            qcow2 = QCOW2Header.parse(window)
             bootSignature = window.matches([0x55, 0xAA], at: 510)
         }
 
@@ -100,6 +100,8 @@ public enum ImageInspector {
             var arch: String?
             /// nil when bootable.
             var reason: String?
+            /// What was checked of a disk image.
+            var diskCheck: String?
         }
 
         func verdict() -> Verdict {
@@ -115,8 +117,11 @@ public enum ImageInspector {
                 return Verdict(format: .pvh, arch: arch, reason: isX86(arch) ? nil : archReason(arch ?? "unknown"))
             }
             if linuxBoot { return Verdict(format: .linuxBzImage, arch: linuxArch, reason: nil) }
-            if qcow2 { return Verdict(format: .qcow2, arch: nil, reason: diskImageReason) }
-            if bootSignature { return Verdict(format: .rawDisk, arch: nil, reason: diskImageReason) }
+            if let q = qcow2 { return Verdict(format: .qcow2, arch: nil, reason: q.problem, diskCheck: q.summary) }
+            if bootSignature {
+                return Verdict(format: .rawDisk, arch: nil, reason: nil,
+                               diskCheck: "MBR boot signature 55 AA at byte 510: boots from the first disk")
+            }
             return Verdict(format: .unknown, arch: elfArch, reason: unknownReason())
         }
 

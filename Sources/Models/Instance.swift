@@ -45,6 +45,20 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
     public var consoleLogPath: String?
     /// Whether unitop created this instance (libvirt lists foreign domains too).
     public var managed: Bool
+    /// Launch to the first published TCP port accepting a connection, in milliseconds; nil
+    /// until then, and always nil without published TCP ports.
+    public var readyMillis: Double?
+    /// The instance's network (`none`, `user`, `bridge=br0`, …); nil where unknown.
+    public var network: NetworkMode?
+    public var ports: [PortMapping] = []
+    /// Path of the initrd given to the guest, if any.
+    public var initrd: String?
+    public var volumes: [VolumeMount] = []
+    public var disks: [DiskAttachment] = []
+    /// The guest's IP addresses where the backend knows them.
+    public var addresses: [String] = []
+    /// The image is a Unikraft kernel.
+    public var unikraft: Bool = false
 
     public init(
         name: String, backend: BackendKind, host: String, image: String, state: InstanceState,
@@ -64,6 +78,14 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
         self.consoleLogPath = consoleLogPath; self.managed = managed
     }
 
+    /// Copies the workload a spec asked for (network, ports, initrd, volumes, disks, the
+    /// addresses unitop assigned) into this instance.
+    public mutating func applyWorkload(of spec: LaunchSpec) {
+        network = spec.network; ports = spec.ports; initrd = spec.initrd; volumes = spec.volumes
+        disks = spec.disks; unikraft = spec.unikraft
+        if addresses.isEmpty { addresses = KernelCommandLine.assignedAddresses(spec) }
+    }
+
     /// Seconds since start while the instance is active; nil otherwise.
     public func uptimeSeconds(now: Date = Date()) -> Double? {
         guard state.isActive, let startedAt else { return nil }
@@ -74,6 +96,7 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
         case name, backend, host, image, state, stateDetail, stopDeadline, pid, memoryMiB, cpus
         case startedAt, uptimeSeconds, bootMillis, exitCode, exitReason, stats, accel, accelNote, machine
         case append, commandLine, stateDirectory, consoleLogPath, managed
+        case readyMillis, network, ports, initrd, volumes, disks, addresses, unikraft
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -102,6 +125,14 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
         try c.encode(stateDirectory, forKey: .stateDirectory)
         try c.encode(consoleLogPath, forKey: .consoleLogPath)
         try c.encode(managed, forKey: .managed)
+        try c.encode(readyMillis, forKey: .readyMillis)
+        try c.encode(network, forKey: .network)
+        try c.encode(ports, forKey: .ports)
+        try c.encode(initrd, forKey: .initrd)
+        try c.encode(volumes, forKey: .volumes)
+        try c.encode(disks, forKey: .disks)
+        try c.encode(addresses, forKey: .addresses)
+        try c.encode(unikraft, forKey: .unikraft)
     }
 
     public init(from decoder: Decoder) throws {
@@ -129,5 +160,13 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
         stateDirectory = try c.decodeIfPresent(String.self, forKey: .stateDirectory)
         consoleLogPath = try c.decodeIfPresent(String.self, forKey: .consoleLogPath)
         managed = try c.decodeIfPresent(Bool.self, forKey: .managed) ?? true
+        readyMillis = try c.decodeIfPresent(Double.self, forKey: .readyMillis)
+        network = try c.decodeIfPresent(NetworkMode.self, forKey: .network)
+        ports = try c.decodeIfPresent([PortMapping].self, forKey: .ports) ?? []
+        initrd = try c.decodeIfPresent(String.self, forKey: .initrd)
+        volumes = try c.decodeIfPresent([VolumeMount].self, forKey: .volumes) ?? []
+        disks = try c.decodeIfPresent([DiskAttachment].self, forKey: .disks) ?? []
+        addresses = try c.decodeIfPresent([String].self, forKey: .addresses) ?? []
+        unikraft = try c.decodeIfPresent(Bool.self, forKey: .unikraft) ?? false
     }
 }

@@ -91,6 +91,49 @@ public enum LaunchLimits {
         _ = try checkCPUs(spec.cpus, source: source)
         _ = try checkMachine(spec.machine, source: source)
         _ = try checkAppend(spec.append, source: source)
+        try validateWorkload(spec)
+    }
+
+    /// Checks the workload half of a spec: counts, no two ports on one host port, distinct
+    /// volume tags, names, arguments, and the composed command line's length.
+    public static func validateWorkload(_ spec: LaunchSpec) throws(UnitopError) {
+        guard spec.ports.count <= WorkloadFiles.maxPorts else {
+            throw .invalidArgument("too many published ports (\(spec.ports.count), at most \(WorkloadFiles.maxPorts))")
+        }
+        guard spec.volumes.count <= WorkloadFiles.maxVolumes else {
+            throw .invalidArgument("too many volumes (\(spec.volumes.count), at most \(WorkloadFiles.maxVolumes))")
+        }
+        guard spec.disks.count <= WorkloadFiles.maxDisks else {
+            throw .invalidArgument("too many disks (\(spec.disks.count), at most \(WorkloadFiles.maxDisks))")
+        }
+        guard spec.applicationArguments.count <= WorkloadFiles.maxApplicationArguments else {
+            throw .invalidArgument("too many application arguments (at most \(WorkloadFiles.maxApplicationArguments))")
+        }
+        if !spec.ports.isEmpty, spec.network != .user {
+            throw .invalidArgument("published ports need user networking (--net user), not --net \(spec.network)")
+        }
+        for (i, p) in spec.ports.enumerated() {
+            for q in spec.ports[..<i] where p.clashes(with: q) {
+                throw .invalidArgument("host port \(p.hostPort)/\(p.protocol.rawValue) is published twice")
+            }
+        }
+        var tags = Set<String>()
+        for v in spec.volumes {
+            try VolumeMount.checkTag(v.tag)
+            guard tags.insert(v.tag).inserted else { throw .invalidArgument("volume tag '\(v.tag)' is used twice") }
+            guard v.hostPath.hasPrefix("/") else { throw .invalidArgument("volume '\(v.tag)': path is not absolute") }
+        }
+        switch spec.network {
+        case .bridge(let n), .tap(let n), .network(let n): try NetworkMode.checkName(n, what: "network")
+        case .none, .user: break
+        }
+        for a in spec.applicationArguments where a.unicodeScalars.contains(where: { $0.value == 0 || $0.value == 0x0A || $0.value == 0x0D }) {
+            throw .invalidArgument("application arguments must be one line each (no NUL, CR or LF)")
+        }
+        let line = spec.kernelCommandLine
+        guard line.utf8.count <= maxAppendBytes else {
+            throw .invalidArgument("guest command line too long: \(line.utf8.count) bytes with the arguments, at most \(maxAppendBytes)")
+        }
     }
 }
 

@@ -9,12 +9,18 @@ import Foundation
 /// machine = "pc"        # see LaunchLimits.machines
 /// append = "console=ttyS0"
 /// description = "what this image is"
+/// net = "user"          # none, user, bridge=NAME, tap=NAME, network=NAME (libvirt)
+/// publish = ["8080:80"] # [HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|/udp]; implies net = "user"
+/// initrd = "rootfs.cpio"          # relative paths are taken from the sidecar's folder
+/// volumes = ["www:fs0:ro"]        # HOST_DIR:TAG[:ro]
+/// disks = ["data.qcow2"]          # FILE[:ro]
 /// ```
 /// Unknown keys are errors (they are usually typos).
 public enum SidecarLoader {
     /// Sidecars larger than this are refused.
     public static let maxSidecarBytes = 64 * 1024
-    static let knownKeys: Set<String> = ["memory", "cpus", "machine", "append", "description"]
+    static let knownKeys: Set<String> = ["memory", "cpus", "machine", "append", "description", "net", "publish",
+                                         "initrd", "volumes", "disks"]
 
     /// Where a sidecar for the image at `imagePath` may live, in order:
     /// `<path without extension>.toml`, then `<path>.toml`; for a symlinked image, then the
@@ -96,6 +102,48 @@ public enum SidecarLoader {
         }
         defaults.append = try root.string("append", allowEmpty: true)
         defaults.description = try root.string("description", allowEmpty: true)
+        try parseWorkload(root, into: &defaults, baseDirectory: directory(of: file))
         return defaults
+    }
+
+    /// `net`, `publish`, `initrd`, `volumes`, `disks`; paths relative to `baseDirectory`.
+    static func parseWorkload(_ root: TOMLTableReader, into defaults: inout ImageDefaults,
+                              baseDirectory: String) throws(UnitopError) {
+        func keyed<T>(_ key: String, _ body: () throws(UnitopError) -> T) throws(UnitopError) -> T {
+            do { return try body() } catch { throw root.fail(key, "'\(key)': \(error.description)") }
+        }
+        if let net = try root.string("net", maxBytes: 80) {
+            defaults.network = try keyed("net") { () throws(UnitopError) in try NetworkMode.parse(net) }
+        }
+        if let list = try root.stringArray("publish", maxCount: WorkloadFiles.maxPorts, maxBytes: 80) {
+            defaults.ports = try keyed("publish") { () throws(UnitopError) in
+                var out: [PortMapping] = []
+                for p in list { out.append(try PortMapping.parse(p)) }
+                return out
+            }
+        }
+        if let initrd = try root.string("initrd") {
+            defaults.initrd = WorkloadPaths.absolute(initrd, base: baseDirectory)
+        }
+        if let list = try root.stringArray("volumes", maxCount: WorkloadFiles.maxVolumes) {
+            defaults.volumes = try keyed("volumes") { () throws(UnitopError) in
+                var out: [VolumeMount] = []
+                for v in list { out.append(try VolumeMount.parse(v, baseDirectory: baseDirectory)) }
+                return out
+            }
+        }
+        if let list = try root.stringArray("disks", maxCount: WorkloadFiles.maxDisks) {
+            defaults.disks = try keyed("disks") { () throws(UnitopError) in
+                var out: [DiskRequest] = []
+                for d in list { out.append(try DiskRequest.parse(d, baseDirectory: baseDirectory)) }
+                return out
+            }
+        }
+    }
+
+    /// The folder of `file` ("/" for a bare name).
+    static func directory(of file: String) -> String {
+        guard let slash = file.lastIndex(of: "/") else { return FileManager.default.currentDirectoryPath }
+        return slash == file.startIndex ? "/" : String(file[..<slash])
     }
 }

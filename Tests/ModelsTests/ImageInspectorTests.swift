@@ -118,7 +118,9 @@ enum Craft {
     static func qcow2() -> [UInt8] {
         var b = [UInt8](repeating: 0, count: 1024)
         b[0] = 0x51; b[1] = 0x46; b[2] = 0x49; b[3] = 0xFB
-        put32(3 << 24, into: &b, at: 4)
+        put32(3 << 24, into: &b, at: 4)       // version 3 (big-endian)
+        put32(16 << 24, into: &b, at: 20)     // 64 KiB clusters
+        b[29] = 0x10                          // virtual size 1 MiB (big-endian u64 at 24)
         return b
     }
 
@@ -312,16 +314,32 @@ struct ScratchDirectory {
         #expect(image.name == "bzImage")
     }
 
-    @Test func rawDiskAndQcow2AreNotBootableYet() {
+    @Test func rawDiskWithBootSignatureAndQcow2AreBootable() {
         let disk = inspect(Craft.mbr(), name: "disk.img")
         #expect(disk.format == .rawDisk)
-        #expect(!disk.bootable)
-        #expect(disk.reason == ImageInspector.diskImageReason)
+        #expect(disk.bootable)
+        #expect(disk.reason == nil)
+        #expect(disk.diskCheck?.contains("55 AA") == true)
         #expect(disk.name == "disk")
         let q = inspect(Craft.qcow2(), name: "disk.qcow2")
         #expect(q.format == .qcow2)
-        #expect(q.reason == ImageInspector.diskImageReason)
+        #expect(q.bootable, "\(q.reason ?? "")")
+        #expect(q.diskCheck?.contains("qcow2 v3") == true)
         #expect(q.name == "disk.qcow2")
+    }
+
+    @Test func qcow2HeadersThatAreNotBooted() {
+        func variant(_ edit: (inout [UInt8]) -> Void) -> Image {
+            var b = Craft.qcow2(); edit(&b); return inspect(b, name: "d.qcow2")
+        }
+        #expect(variant { $0[7] = 9 }.reason?.contains("version 9") == true)
+        #expect(variant { $0[23] = 40 }.reason?.contains("cluster bits") == true)
+        #expect(variant { $0[29] = 0 }.reason?.contains("virtual size of 0") == true)
+        #expect(variant { $0[35] = 1 }.reason?.contains("encrypted") == true)
+        #expect(variant { $0[15] = 0x80 }.reason?.contains("backing file") == true)
+        #expect(variant { $0[79] = 0b10 }.reason?.contains("corrupt") == true)
+        #expect(variant { $0[79] = 0b100 }.reason?.contains("external data file") == true)
+        for v in [variant { $0[7] = 9 }, variant { $0[35] = 1 }] { #expect(!v.bootable && v.format == .qcow2) }
     }
 
     @Test func emptyInput() {
