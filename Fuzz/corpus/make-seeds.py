@@ -48,7 +48,8 @@ b = elf(machine=3, segments=((1, 0x100, 0x40), (4, 0x300, 20))); pvh(b, 0x300); 
 b = bytearray(0x400); b[510:512] = b"\x55\xaa"; b[0x202:0x206] = b"HdrS"
 struct.pack_into("<H", b, 0x206, 0x020F); struct.pack_into("<H", b, 0x236, 1); write(img, "bzimage-header", b)
 b = bytearray(512); b[510:512] = b"\x55\xaa"; write(img, "mbr", b)
-b = bytearray(104); b[0:4] = b"QFI\xfb"; struct.pack_into(">I", b, 4, 3); write(img, "qcow2", b)
+b = bytearray(104); b[0:4] = b"QFI\xfb"; struct.pack_into(">I", b, 4, 3)
+struct.pack_into(">I", b, 20, 16); struct.pack_into(">Q", b, 24, 1 << 20); write(img, "qcow2", b)
 write(img, "elf-truncated", elf()[:40])
 b = elf(); struct.pack_into("<H", b, 44, 0xFFFF); write(img, "elf-huge-phnum", b)
 write(img, "empty", b"")

@@ -29,7 +29,7 @@ public struct UsernetTable: Sendable, Equatable {
     /// Parses the text; lines that are not rows (headers, hub names, garbage) are skipped.
     public init(text: String) {
         var rows: [Row] = []
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for line in text.split(whereSeparator: { $0.isNewline }) {
             guard rows.count < Self.maxRows else { break }
             let words = line.split(separator: " ", omittingEmptySubsequences: true)
             guard words.count >= 6, let open = words[0].firstIndex(of: "["), words[0].hasSuffix("]"),
