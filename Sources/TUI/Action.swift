@@ -41,7 +41,7 @@ public enum Effect: Sendable, Equatable {
 
 /// Columns of the instances table (also the sort keys).
 public enum InstanceColumn: Int, CaseIterable, Sendable {
-    case name, host, image, state, cpus, memory, cpuPercent, sparkline, rss, uptime, boot
+    case name, host, image, state, cpus, memory, cpuPercent, sparkline, rss, uptime, boot, ready, ports
 
     public var title: String {
         switch self {
@@ -56,9 +56,11 @@ public enum InstanceColumn: Int, CaseIterable, Sendable {
         case .rss: return "RSS"
         case .uptime: return "UP"
         case .boot: return "BOOT"
+        case .ready: return "READY"
+        case .ports: return "PORTS"
         }
     }
 
     /// Columns the sort keys cycle through (`<`/`>`).
-    public static let sortable: [InstanceColumn] = [.name, .host, .image, .state, .cpus, .memory, .cpuPercent, .rss, .uptime, .boot]
+    public static let sortable: [InstanceColumn] = [.name, .host, .image, .state, .cpus, .memory, .cpuPercent, .rss, .uptime, .boot, .ready, .ports]
 }

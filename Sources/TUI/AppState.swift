@@ -40,24 +40,6 @@ public struct ConfirmDialog: Sendable, Equatable {
     public var effect: Effect
 }
 
-/// The start form: launch parameters prefilled by ``LaunchResolver`` (the image sidecar, else the
-/// config, else the defaults); on Enter the fields are the explicit values the resolver checks.
-public struct StartForm: Sendable, Equatable {
-    public enum Field: Int, CaseIterable, Sendable { case name, memory, cpus, append, machine, backend }
-    public var imagePath: String
-    public var imageName: String
-    public var name: String
-    public var memory: String
-    public var cpus: String
-    public var append: String
-    /// One of ``LaunchLimits/machines`` (chosen with Left/Right).
-    public var machine: String
-    /// Index into ``AppState/backends``.
-    public var backendIndex: Int
-    public var field: Field = .name
-    public var error: String?
-}
-
 /// Bounded history of CPU samples for sparklines: a window of the last ``capacity`` samples,
 /// kept in a `Deque` so each new sample drops the oldest in O(1) instead of shifting the array.
 public struct StatsHistory: Sendable, Equatable {
@@ -177,6 +159,9 @@ public struct AppState: Sendable {
     public func capabilities(of inst: Instance) -> BackendCapabilities {
         backendCapabilities[BackendRef(kind: inst.backend, host: inst.host)] ?? .all
     }
+
+    /// The details screen shows the selected image (opened with `i` on the images screen).
+    public var detailsShowImage: Bool { screen == .details && previousScreen == .images }
 
     /// The instance whose console the console pane / console screen shows.
     public var consoleInstanceID: InstanceID? { interactive ?? selectedID }

@@ -20,6 +20,8 @@ enum DetailsView {
             ("Exit code", known(inst.exitCode, CapabilityGap.exitCode(inst, caps))), ("Exit reason", opt(inst.exitReason)),
         ]
         if let note = inst.accelNote { f.insert(("Accel note", note), at: 10) }
+        if let boot = f.firstIndex(where: { $0.0 == "Boot" }) { f.insert(("Ready", readyText(inst, s)), at: boot + 1) }
+        f += workloadFields(inst, s)
         f += statsFields(inst, s)
         f.append(("State dir", opt(inst.stateDirectory)))
         f.append(("Console log", opt(inst.consoleLogPath)))
@@ -27,6 +29,29 @@ enum DetailsView {
         let cmd = inst.commandLine.map { $0.map(quote).joined(separator: " ") } ?? dash
         f.append(("Command line", cmd))
         return f
+    }
+
+    /// Launch to the first published TCP port answering, or why there is no such figure.
+    static func readyText(_ inst: Instance, _ s: AppState) -> String {
+        let dash = s.symbols.emDash
+        if let r = inst.readyMillis { return Formatting.millis(r) }
+        guard let port = ReadinessSchedule.probedPort(inst.ports) else { return "\(dash) (no published TCP port)" }
+        return inst.state.isActive ? "\(dash) (port \(port.hostPort) not answering yet)" : dash
+    }
+
+    /// Network, published ports, guest addresses, initrd, shared folders, disks, Unikraft.
+    static func workloadFields(_ inst: Instance, _ s: AppState) -> [(String, String)] {
+        let arrow = s.symbols.arrow
+        func list(_ items: [String]) -> String { items.isEmpty ? "(none)" : items.joined(separator: ", ") }
+        return [
+            ("Network", inst.network?.description ?? s.symbols.emDash),
+            ("Ports", list(inst.ports.map { "\($0.displayAddress):\($0.hostPort) \(arrow) \($0.guestPort)/\($0.protocol.rawValue)" })),
+            ("Addresses", list(inst.addresses)),
+            ("Initrd", inst.initrd ?? "(none)"),
+            ("Volumes", list(inst.volumes.map { "\($0.hostPath) \(arrow) \($0.tag)" + ($0.readOnly ? " (read-only)" : "") })),
+            ("Disks", list(inst.disks.map { "\($0.path) (\($0.format.rawValue)" + ($0.readOnly ? ", read-only)" : ")") })),
+            ("Unikraft", inst.unikraft ? "yes (parameters end with ' --'; exit 41 is a halt, 42 a crash)" : "no"),
+        ]
     }
 
     /// CPU (as the table shows it), RSS and the CPU history, when there are statistics.
@@ -49,10 +74,15 @@ enum DetailsView {
 
     /// The details as display lines for `width` columns (long values wrapped under their value column).
     static func lines(_ inst: Instance, _ s: AppState, width: Int) -> [String] {
+        lines(fields(inst, s), width: width)
+    }
+
+    /// `fields` as display lines for `width` columns.
+    static func lines(_ fields: [(String, String)], width: Int) -> [String] {
         let keyW = 14
         let valueW = max(10, width - keyW - 3)
         var out: [String] = []
-        for (k, v) in fields(inst, s) {
+        for (k, v) in fields {
             var rest = Substring(v)
             var first = true
             repeat {
@@ -69,12 +99,24 @@ enum DetailsView {
 
     static func draw(_ grid: inout Grid, _ s: AppState, _ layout: Layout) {
         let t = s.theme
+        if s.detailsShowImage {
+            guard let image = s.selectedImage else {
+                grid.put(" no image selected (Esc goes back)", x: 0, y: 2, style: t[.dim]); return
+            }
+            drawLines(&grid, s, layout, title: " image: \(image.name)", lines(ImageDetailsView.fields(image, s), width: grid.width))
+            return
+        }
         guard let inst = s.selectedInstance else {
             grid.put(" no instance selected (Esc goes back)", x: 0, y: 2, style: t[.dim]); return
         }
+        drawLines(&grid, s, layout, title: " details: \(inst.name)  (\(inst.backend)/\(inst.host))", lines(inst, s, width: grid.width))
+    }
+
+    /// A title row, then `all` from the scroll position.
+    static func drawLines(_ grid: inout Grid, _ s: AppState, _ layout: Layout, title: String, _ all: [String]) {
+        let t = s.theme
         grid.fill(x: 0, y: 1, width: grid.width, height: 1, style: t[.tableHeader])
-        grid.put(" details: \(inst.name)  (\(inst.backend)/\(inst.host))", x: 0, y: 1, style: t[.tableHeader])
-        let all = lines(inst, s, width: grid.width)
+        grid.put(title, x: 0, y: 1, style: t[.tableHeader])
         let top = min(s.detailsTop, max(0, all.count - layout.tableHeight))
         for r in 0..<layout.tableHeight {
             guard top + r < all.count else { break }

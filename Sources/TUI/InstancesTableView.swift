@@ -8,13 +8,24 @@ enum InstancesTableView {
     static let specs: [(InstanceColumn, min: Int, priority: Int, right: Bool)] = [
         (.name, 12, 100, false), (.host, 8, 40, false), (.image, 14, 60, false), (.state, 14, 100, false),
         (.cpus, 4, 30, true), (.memory, 6, 35, true), (.cpuPercent, 6, 70, true), (.sparkline, 12, 50, false),
-        (.rss, 6, 55, true), (.uptime, 8, 80, true), (.boot, 7, 45, true),
+        (.rss, 6, 55, true), (.uptime, 8, 80, true), (.boot, 7, 45, true), (.ready, 7, 42, true), (.ports, 12, 58, false),
     ]
 
+    /// The columns for the state's width; READY, then PORTS, go first when no instance publishes a port.
+    static func columns(_ s: AppState) -> [Column] { columns(width: s.width, showsPorts: showsPorts(s)) }
+
+    /// Some instance publishes a port.
+    static func showsPorts(_ s: AppState) -> Bool { s.instances.values.contains { !$0.ports.isEmpty } }
+
     /// Column widths for a terminal `width` wide: low-priority columns go first when narrow;
-    /// NAME, IMAGE and STATE share spare room.
-    static func columns(width: Int) -> [Column] {
-        var chosen = specs
+    /// NAME, IMAGE and STATE (and PORTS when `showsPorts`) share spare room. Without published
+    /// ports anywhere (`showsPorts` false), READY and then PORTS are the first to go.
+    static func columns(width: Int, showsPorts: Bool = true) -> [Column] {
+        var chosen = specs.map { spec in
+            var spec = spec
+            if !showsPorts, spec.0 == .ports || spec.0 == .ready { spec.priority = spec.0 == .ready ? 1 : 2 }
+            return spec
+        }
         func total(_ c: [(InstanceColumn, min: Int, priority: Int, right: Bool)]) -> Int { c.reduce(1) { $0 + $1.min + 1 } }
         while total(chosen) > width, chosen.count > 1,
               let drop = chosen.enumerated().min(by: { $0.element.priority < $1.element.priority })?.offset {
@@ -22,7 +33,8 @@ enum InstancesTableView {
         }
         var cols = chosen.map { Column(id: $0.0, width: $0.min, rightAligned: $0.right) }
         var spare = max(0, width - total(chosen))
-        let shares: [(InstanceColumn, Int, Int)] = [(.name, 30, 20), (.image, 30, 24), (.state, 40, 30)]
+        var shares: [(InstanceColumn, Int, Int)] = [(.name, 30, 20), (.image, 30, 24), (.state, 40, 30)]
+        if showsPorts { shares.insert((.ports, 20, 14), at: 2) }
         let base = spare
         for (id, pct, cap) in shares {
             guard let i = cols.firstIndex(where: { $0.id == id }) else { continue }
@@ -35,7 +47,7 @@ enum InstancesTableView {
 
     static func draw(_ grid: inout Grid, _ s: AppState, _ layout: Layout) {
         let t = s.theme
-        let cols = columns(width: grid.width)
+        let cols = columns(width: grid.width, showsPorts: showsPorts(s))
         var x = 1
         let y0 = layout.tableY
         grid.fill(x: 0, y: y0, width: grid.width, height: 1, style: t[.tableHeader])
@@ -144,6 +156,12 @@ enum InstancesTableView {
             if CapabilityGap.bootTime(inst, s.capabilities(of: inst)) { return (CapabilityGap.short, .dim) }
             guard let b = inst.bootMillis else { return (dash, .dim) }
             return (Formatting.millis(b), nil)
+        case .ready:
+            guard let r = inst.readyMillis else { return (dash, .dim) }
+            return (Formatting.millis(r), nil)
+        case .ports:
+            guard !inst.ports.isEmpty else { return (dash, .dim) }
+            return (PortMapping.listDescription(inst.ports, maxWidth: c.width, arrow: s.symbols.arrow), nil)
         }
     }
 }

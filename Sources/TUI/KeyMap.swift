@@ -52,7 +52,7 @@ public enum KeyMap {
         bind(.list, [.escape], .back, "clear the filter (images: else back to instances)"),
 
         bind(.instance, [.enter, ch("l")], .openConsole, "full-screen console", hint: "console"),
-        bind(.instance, [ch("i")], .details, "details (QEMU command line, paths, exit)", hint: "details"),
+        bind(.instance, [ch("i")], .details, "details (ports, volumes, QEMU command line, exit)", hint: "details"),
         bind(.instance, [ch("a")], .attach, "attach: type into the console (Ctrl-] leaves)", hint: "attach"),
         bind(.instance, [ch("s")], .start, "start a new instance like the selected one", hint: "start"),
         bind(.instance, [ch("S")], .stop, "graceful stop (asks)", hint: "stop"),
@@ -77,6 +77,7 @@ public enum KeyMap {
         bind(.console, [.escape, ch("h"), .left], .back, "clear the search, else back", hint: "back", hintKey: "Esc"),
 
         bind(.images, [ch("s"), .enter], .start, "start form (defaults: sidecar, then config)", hint: "start"),
+        bind(.images, [ch("i")], .details, "details (kind, Unikraft, disk check, sidecar)", hint: "details"),
         bind(.images, [ch("R"), ctrl("r")], .rescan, "rescan the image directories", hint: "rescan"),
 
         bind(.details, [ch("j"), .down], .down, "scroll down", hint: "scroll", hintKey: "j/k", pair: "scroll down / up"),

@@ -37,7 +37,7 @@ extension Reducer {
         }
         guard case .character(let c) = key, c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { return [] }
         if state.startForm != nil {
-            editStartForm(&state) { if $0.count < 1024 { $0.append(c) } }
+            editStartForm(&state) { if $0.count < StartForm.maxFieldLength { $0.append(c) } }
         } else if var p = state.prompt, p.text.count < 200 {
             p.text.append(c)
             state.prompt = p
@@ -230,6 +230,11 @@ extension Reducer {
             state.imagesLoading = true
             return [.loadImages]
         case .start: return startFromImage(&state)
+        case .details:
+            guard state.selectedImage != nil else { setMessage(&state, "no image selected", error: true); return [] }
+            state.previousScreen = .images
+            state.screen = .details; state.detailsTop = 0
+            return []
         default: return []
         }
     }

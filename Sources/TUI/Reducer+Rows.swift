@@ -44,6 +44,8 @@ extension Reducer {
             let tb = b.state.isActive ? -(b.startedAt?.timeIntervalSince1970 ?? 0) : -Double.greatestFiniteMagnitude
             r = cmp(ta, tb)
         case .boot: r = cmp(a.bootMillis ?? .infinity, b.bootMillis ?? .infinity)
+        case .ready: r = cmp(a.readyMillis ?? .infinity, b.readyMillis ?? .infinity)
+        case .ports: r = cmp(a.ports.first?.hostPort ?? Int.max, b.ports.first?.hostPort ?? Int.max)
         }
         return r ?? (a.id < b.id)
     }

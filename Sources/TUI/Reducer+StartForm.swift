@@ -28,16 +28,20 @@ extension Reducer {
         let name = uniqueName(InstanceName.derived(fromImage: image.path, suffix: ""), in: state)
         do {
             let spec = try state.launchResolver.resolve(name: name, image: image)
-            state.startForm = StartForm(
-                imagePath: image.path, imageName: image.name, name: spec.name, memory: "\(spec.memoryMiB)M",
-                cpus: "\(spec.cpus)", append: spec.append, machine: spec.machine, backendIndex: 0)
+            var form = StartForm(image: image, name: spec.name, memory: "\(spec.memoryMiB)M", cpus: "\(spec.cpus)",
+                                 append: spec.append, machine: spec.machine, backendIndex: 0)
+            form.fillWorkload(network: image.defaults?.network, ports: spec.ports, initrd: spec.initrd,
+                              volumes: spec.volumes, disks: spec.disks)
+            state.startForm = form
         } catch {
             setMessage(&state, "cannot start \(image.name): \(error.description)", error: true)
         }
         return []
     }
 
-    /// `s` on the instances screen: start a new instance like the selected one (its image and settings).
+    /// `s` on the instances screen: start a new instance like the selected one (its image and
+    /// settings: network, ports, initrd, volumes, disks, the command line's parameters and
+    /// application arguments).
     static func startFromInstance(_ state: inout AppState) -> [Effect] {
         if refuseStart(&state) { return [] }
         guard let inst = state.selectedInstance else {
@@ -47,12 +51,17 @@ extension Reducer {
         if !path.hasPrefix("/"), let img = state.images.first(where: { $0.name == inst.image }) { path = img.path }
         guard !path.isEmpty else { setMessage(&state, "\(inst.name): image unknown, start it from the images view", error: true); return [] }
         let backendIndex = state.backends.firstIndex(of: BackendRef(kind: inst.backend, host: inst.host)) ?? 0
-        state.startForm = StartForm(
-            imagePath: path, imageName: (path as String).split(separator: "/").last.map(String.init) ?? path,
-            name: uniqueName(inst.name, in: state), memory: "\(inst.memoryMiB)M", cpus: "\(inst.cpus)",
-            append: inst.append ?? "",
+        // The catalogued image, else what the file is now (its format decides how it boots).
+        let image = state.images.first { $0.path == path } ?? ImageInspector.inspect(path: path)
+        let line = StartForm.splitCommandLine(inst.append ?? "")
+        var form = StartForm(
+            image: image, name: uniqueName(inst.name, in: state), memory: "\(inst.memoryMiB)M", cpus: "\(inst.cpus)",
+            append: line.append,
             machine: inst.machine.flatMap { LaunchLimits.machines.contains($0) ? $0 : nil } ?? state.launchResolver.qemu.machine,
             backendIndex: backendIndex)
+        form.arguments = line.arguments
+        form.fillWorkload(network: inst.network, ports: inst.ports, initrd: inst.initrd, volumes: inst.volumes, disks: inst.disks)
+        state.startForm = form
         return []
     }
 
@@ -71,8 +80,8 @@ extension Reducer {
         case .submit: return submitStartForm(&state, form)
         case .choosePrevious: cycle(&form, state, by: -1)
         case .chooseNext: cycle(&form, state, by: 1)
-        case .deleteBackward: edit(&form) { if !$0.isEmpty { $0.removeLast() } }
-        case .clearField: edit(&form) { $0 = "" }
+        case .deleteBackward: form.edit { if !$0.isEmpty { $0.removeLast() } }
+        case .clearField: form.edit { $0 = "" }
         default: break
         }
         state.startForm = form
@@ -82,7 +91,7 @@ extension Reducer {
     /// Changes the focused text field of the start form.
     static func editStartForm(_ state: inout AppState, _ change: (inout String) -> Void) {
         guard var form = state.startForm else { return }
-        edit(&form, change)
+        form.edit(change)
         state.startForm = form
     }
 
@@ -98,17 +107,6 @@ extension Reducer {
         }
     }
 
-    static func edit(_ form: inout StartForm, _ change: (inout String) -> Void) {
-        switch form.field {
-        case .name: change(&form.name)
-        case .memory: change(&form.memory)
-        case .cpus: change(&form.cpus)
-        case .append: change(&form.append)
-        case .backend, .machine: break
-        }
-        form.error = nil
-    }
-
     static func submitStartForm(_ state: inout AppState, _ form: StartForm) -> [Effect] {
         var form = form
         do {
@@ -118,18 +116,25 @@ extension Reducer {
             if state.instances[InstanceID(backend: backend.kind, host: backend.host, name: name)] != nil {
                 throw UnitopError.instanceExists(name)
             }
-            // Every field is an explicit value; accel and the CPU model come from the config.
-            let overrides = LaunchOverrides(
-                memoryMiB: try LaunchLimits.parseMemory(form.memory), cpus: try LaunchLimits.parseCPUs(form.cpus),
-                append: try LaunchLimits.checkAppend(form.append), machine: try LaunchLimits.checkMachine(form.machine))
-            let spec = try state.launchResolver.resolve(name: name, imagePath: form.imagePath, sidecar: nil, overrides: overrides)
+            // Every field is an explicit value (the sidecar's are in the fields already); accel
+            // and the CPU model come from the config.
+            let overrides = try form.overrides(baseDirectory: FileManager.default.currentDirectoryPath)
+            var image = form.image
+            image.defaults = nil
+            image.sidecarError = nil
+            let spec = try state.launchResolver.resolve(name: name, image: image, overrides: overrides)
             state.startForm = nil
             setMessage(&state, "starting \(name) on \(backend)…", error: false)
             return [.start(spec, backend: backend)]
+        } catch let e as StartForm.FieldError {
+            form.field = e.field
+            form.error = e.error.description
         } catch {
-            form.error = (error as? UnitopError)?.description ?? "\(error)"
-            state.startForm = form
-            return []
+            let unitopError = error as? UnitopError
+            if let e = unitopError, let field = StartForm.field(of: e) { form.field = field }
+            form.error = unitopError?.description ?? "\(error)"
         }
+        state.startForm = form
+        return []
     }
 }

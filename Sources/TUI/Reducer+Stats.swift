@@ -34,13 +34,13 @@ extension Reducer {
         case .instances:
             out.rows = Array(ScreenClock.visibleRows(s))
             out.cursor = s.cursor
-            let cols = InstancesTableView.columns(width: s.width).filter { [.cpuPercent, .sparkline, .rss].contains($0.id) }
+            let cols = InstancesTableView.columns(s).filter { [.cpuPercent, .sparkline, .rss].contains($0.id) }
             for id in out.rows {
                 guard let inst = s.instances[id] else { continue }
                 for c in cols { out.text.append(InstancesTableView.cell(inst, c, s).0) }
             }
         case .details:
-            guard let inst = s.selectedInstance else { return out }
+            guard !s.detailsShowImage, let inst = s.selectedInstance else { return out }
             out.text = DetailsView.statsFields(inst, s).map(\.1)
         case .images, .console:
             break

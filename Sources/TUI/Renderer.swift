@@ -38,7 +38,7 @@ public enum Renderer {
         }
         StatusBarView.draw(&grid, s, layout)
         if s.showHelp { HelpView.draw(&grid, s) }
-        if let form = s.startForm { DialogView.drawStartForm(&grid, s, form) }
+        if let form = s.startForm { StartFormView.draw(&grid, s, form) }
         if let dialog = s.confirm { DialogView.drawConfirm(&grid, s, dialog) }
         return grid
     }

@@ -26,8 +26,9 @@ enum ScreenClock {
         switch s.screen {
         case .instances:
             shown = visibleInstances(s)
-            uptimeShown = InstancesTableView.columns(width: s.width).contains { $0.id == .uptime }
+            uptimeShown = InstancesTableView.columns(s).contains { $0.id == .uptime }
         case .details:
+            if s.detailsShowImage { return nil }
             shown = s.selectedInstance.map { [$0] } ?? []
             uptimeShown = true
         case .images, .console:

@@ -6,6 +6,11 @@ import Synchronization
 /// front ends and for the conformance suite, which holds it to the same behaviour as the real
 /// backends (as swift-nio ships its embedded channel next to the real ones).
 ///
+/// Instances carry their spec's workload (network, ports, initrd, volumes, disks; see
+/// ``Instance/applyWorkload(of:)``), nothing is bound on the host, and the first published TCP
+/// port is ready at once (`readyMillis` 2). An `exit` guest's code goes through ``GuestExit``
+/// (41 is a Unikraft halt, 42 a crash), as on the real backends.
+///
 /// Guests are ``FakeGuest`` programs picked by the image's file name; an image path that does not
 /// exist fails like a real start. Console history is kept from the first byte, live followers get
 /// every byte after their history exactly once, and ``events()`` replays the current instances.
@@ -55,12 +60,16 @@ public final class InMemoryBackend: UnikernelBackend {
     public func start(_ spec: LaunchSpec) async throws -> Instance {
         let name = try InstanceName.validate(spec.name)
         guard FileManager.default.isReadableFile(atPath: spec.imagePath) else { throw UnitopError.imageNotFound(spec.imagePath) }
-        let program = FakeGuest(imagePath: spec.imagePath, commandLine: spec.append)
-        let inst = Instance(
+        try LaunchLimits.validateWorkload(spec)
+        let program = FakeGuest(imagePath: spec.imagePath, commandLine: spec.kernelCommandLine)
+        var inst = Instance(
             name: name, backend: kind, host: host, image: spec.imagePath, state: .running,
             pid: capabilities.processID ? Int32.random(in: 1000...99_999) : nil, memoryMiB: spec.memoryMiB,
             cpus: spec.cpus, startedAt: Date(), bootMillis: capabilities.bootTime ? 1 : nil,
             accel: spec.accel == .kvm ? "kvm" : "tcg", machine: spec.machine, append: spec.append)
+        inst.applyWorkload(of: spec)
+        // The fake guest answers at once on its first published TCP port, as a ready service would.
+        if capabilities.bootTime, ReadinessSchedule.probedPort(spec.ports) != nil { inst.readyMillis = 2 }
         try state.withLock { s throws(UnitopError) in
             if s.guests[name] != nil { throw .instanceExists(name) }
             s.guests[name] = Guest(instance: inst, program: program)
@@ -209,7 +218,8 @@ public final class InMemoryBackend: UnikernelBackend {
         guard let program = state.withLock({ $0.guests[name]?.program }) else { return }
         output(name, program.bootOutput)
         if program.program == .exit {
-            end(name, state: .exited, code: program.exitCode, reason: "guest exited (isa-debug-exit)")
+            let outcome = GuestExit.outcome(debugExitValue: program.exitCode)
+            end(name, state: outcome.state, code: outcome.exitCode, reason: outcome.reason)
             return
         }
         guard let ms = program.heartbeatMillis else { return }

@@ -30,10 +30,10 @@ struct ImagesCommand: AsyncParsableCommand {
         if json {
             try JSONOutput.write(images)
         } else {
-            var t = TableFormatter(headers: ["NAME", "FORMAT", "ARCH", "SIZE", "MODIFIED", "BOOTABLE", "PATH"])
+            var t = TableFormatter(headers: ["NAME", "KIND", "FORMAT", "ARCH", "SIZE", "MODIFIED", "BOOTABLE", "PATH"])
             for image in images {
                 t.append([
-                    image.name, image.format.rawValue, image.arch ?? "-", Formatting.bytes(image.sizeBytes),
+                    image.name, image.kind, image.format.rawValue, image.arch ?? "-", Formatting.bytes(image.sizeBytes),
                     HumanFormat.date(image.modifiedAt), image.bootable ? "yes" : "no: " + (image.reason ?? "unknown"),
                     image.path,
                 ])

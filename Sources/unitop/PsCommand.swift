@@ -31,10 +31,13 @@ struct PsCommand: AsyncParsableCommand {
         StandardStream.output.flush()
     }
 
+    /// Widest PORTS cell; further mappings are counted (`8080→80,+3`).
+    static let maxPortsWidth = 28
+
     /// The table; a value the backend cannot report reads `n/a (KIND)` (see ``CapabilityGap``),
-    /// one not known yet `-`.
+    /// one not known yet `-`. READY is launch to the first published TCP port answering.
     static func table(_ instances: [Instance], capabilities: BackendCapabilities, now: Date = Date()) -> TableFormatter {
-        var t = TableFormatter(headers: ["NAME", "BACKEND", "HOST", "IMAGE", "STATE", "PID", "CPUS", "MEM", "UPTIME", "BOOT", "EXIT"])
+        var t = TableFormatter(headers: ["NAME", "BACKEND", "HOST", "IMAGE", "STATE", "PID", "CPUS", "MEM", "UPTIME", "BOOT", "READY", "PORTS", "EXIT"])
         for i in instances {
             let image = i.image.split(separator: "/").last.map(String.init) ?? i.image
             var state = i.state.rawValue
@@ -54,7 +57,9 @@ struct PsCommand: AsyncParsableCommand {
                 i.name, i.backend.rawValue, i.host, image.isEmpty ? "-" : image, state,
                 i.pid.map { "\($0)" } ?? (CapabilityGap.pid(i, capabilities) ? gap : "-"), "\(i.cpus)",
                 HumanFormat.mebibytes(i.memoryMiB), i.uptimeSeconds(now: now).map(Formatting.duration) ?? "-",
-                i.bootMillis.map(Formatting.millis) ?? (CapabilityGap.bootTime(i, capabilities) ? gap : "-"), exit,
+                i.bootMillis.map(Formatting.millis) ?? (CapabilityGap.bootTime(i, capabilities) ? gap : "-"),
+                i.readyMillis.map(Formatting.millis) ?? "-",
+                i.ports.isEmpty ? "-" : PortMapping.listDescription(i.ports, maxWidth: maxPortsWidth), exit,
             ])
         }
         return t

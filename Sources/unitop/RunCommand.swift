@@ -8,10 +8,20 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Start an instance of an image.",
         discussion: """
-            IMAGE is a path or the name of a catalogued image (see 'unitop images'). Settings come from \
-            the flags, else the image's sidecar NAME.toml, else the config. Without --detach the console \
-            is attached (Ctrl-] detaches and leaves it running) and unitop exits with the guest's exit \
-            code: N when it exits with code N, 1 when it crashes, 0 when it is stopped.
+            IMAGE is a path or the name of a catalogued image (see 'unitop images'): a kernel (multiboot, \
+            PVH, Linux bzImage) or a disk image (raw with an MBR boot signature, or qcow2) booted from the \
+            first drive. Settings come from the flags, else the image's sidecar NAME.toml, else the \
+            config. Arguments after -- go to the application; --append holds the kernel parameters. For \
+            a Unikraft image unitop always ends the parameters with the -- separator and, on user \
+            networking, adds netdev.ip=10.0.2.15/24:10.0.2.2 unless --append sets netdev.ip.
+
+            Example: unitop run nginx_qemu-x86_64 -p 8080:80 (then curl http://127.0.0.1:8080/).
+
+            Without --detach the console is attached (Ctrl-] detaches and leaves it running) and unitop \
+            exits with the guest's exit code: N when the guest writes N to QEMU's isa-debug-exit port, \
+            except a Unikraft clean halt (41), which is 0, and a Unikraft crash (42), which is 1; 1 when \
+            the guest crashes or QEMU dies; 0 when it is stopped. A backend that cannot report the code \
+            ('n/a' in ps) gives 0 for an exit, and the last line says the code is unknown.
             """
     )
 
@@ -29,7 +39,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Virtual CPUs, \(LaunchLimits.cpus.lowerBound) to \(LaunchLimits.cpus.upperBound).", valueName: "n"))
     var cpus: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel command line.", valueName: "args"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel parameters (application arguments go after --).", valueName: "args"))
     var append: String?
 
     @Option(help: ArgumentHelp("Machine type: \(LaunchLimits.machineList) (default: the image sidecar, else [qemu] machine, else pc).", valueName: "type"))
@@ -38,11 +48,34 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Accelerator: auto (KVM when it works, else TCG), kvm or tcg (default: [qemu] accel, else auto).", valueName: "accel"))
     var accel: String?
 
+    @Option(help: ArgumentHelp("An initrd: a Unikraft CPIO root filesystem or a Linux initramfs.", valueName: "file"))
+    var initrd: String?
+
+    @Option(name: .customLong("net"), help: ArgumentHelp(
+        "Network: none, user, bridge=NAME, tap=NAME or network=NAME (libvirt) (default: the sidecar's net, else none; --publish implies user).",
+        valueName: "mode"))
+    var net: String?
+
+    @Option(name: [.customShort("p"), .customLong("publish")], help: ArgumentHelp(
+        "Publish a guest port on the host (repeatable); the host address defaults to 127.0.0.1.",
+        valueName: "[host-ip:]host-port:guest-port[/tcp|/udp]"))
+    var publish: [String] = []
+
+    @Option(name: [.customShort("v"), .customLong("volume")], help: ArgumentHelp(
+        "Share a host folder with the guest over virtio-9p, mounted by its tag (repeatable).", valueName: "host-dir:tag[:ro]"))
+    var volume: [String] = []
+
+    @Option(help: ArgumentHelp("Add a virtio-blk drive; raw or qcow2 is read from the file (repeatable).", valueName: "file[:ro]"))
+    var disk: [String] = []
+
     @Flag(help: "Start in the background and print the instance name.")
     var detach = false
 
     @Flag(help: "libvirt: define a persistent domain instead of a transient one.")
     var persist = false
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("Application arguments (after --).", valueName: "args"))
+    var arguments: [String] = []
 
     func run() async throws {
         let context = try CLIContext(global)
@@ -57,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
         if (try? await backend.instance(named: spec.name)) != nil {
             throw UnitopError.instanceExists(spec.name)
         }
-        context.logger.info("run \(spec.name) from \(spec.imagePath) memory=\(spec.memoryMiB)M cpus=\(spec.cpus) accel=\(spec.accel.rawValue)")
+        context.logger.info("run \(spec.name) from \(spec.imagePath) memory=\(spec.memoryMiB)M cpus=\(spec.cpus) accel=\(spec.accel.rawValue) net=\(spec.network) ports=\(spec.ports.map(\.description))")
         let instance = try await backend.start(spec)
 
         if detach {
@@ -75,16 +108,49 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    /// The explicit flags, parsed and checked before anything else happens.
+    /// The explicit flags, parsed and checked before anything else happens. A malformed
+    /// `--net`, `-p`, `-v` or `--disk` is a usage error (exit 2); the files they name are
+    /// checked by the resolver (exit 1).
     func parsedFlags() throws -> (name: String?, overrides: LaunchOverrides) {
-        let overrides = LaunchOverrides(
+        var overrides = LaunchOverrides(
             memoryMiB: try memory.map { try LaunchLimits.parseMemory($0) },
             cpus: try cpus.map { try LaunchLimits.parseCPUs($0) },
             append: try append.map { try LaunchLimits.checkAppend($0) },
             machine: try machine.map { try LaunchLimits.checkMachine($0) },
             accel: try accel.map { try LaunchLimits.parseAccel($0) },
             persist: persist)
+        try parseWorkload(into: &overrides)
         return (try name.map { try InstanceName.validate($0) }, overrides)
+    }
+
+    /// `--net`, `-p`, `-v`, `--disk`, `--initrd` and the arguments after `--`.
+    func parseWorkload(into overrides: inout LaunchOverrides) throws {
+        func usage<T>(_ body: () throws(UnitopError) -> T) throws -> T {
+            do { return try body() } catch { throw ValidationError(error.description) }
+        }
+        let here = FileManager.default.currentDirectoryPath
+        overrides.network = try net.map { text in try usage { () throws(UnitopError) in try NetworkMode.parse(text) } }
+        if !publish.isEmpty {
+            overrides.ports = try publish.map { text in try usage { () throws(UnitopError) in try PortMapping.parse(text) } }
+            if let network = overrides.network, network != .user {
+                throw ValidationError("--publish needs user networking: --net \(network) publishes no ports (leave --net out or use --net user)")
+            }
+        }
+        if !volume.isEmpty {
+            overrides.volumes = try volume.map { text in
+                try usage { () throws(UnitopError) in try VolumeMount.parse(text, baseDirectory: here) }
+            }
+        }
+        if !disk.isEmpty {
+            overrides.disks = try disk.map { text in
+                try usage { () throws(UnitopError) in try DiskRequest.parse(text, baseDirectory: here) }
+            }
+        }
+        if let initrd {
+            guard !initrd.isEmpty else { throw ValidationError("--initrd needs a file") }
+            overrides.initrd = initrd
+        }
+        overrides.applicationArguments = arguments
     }
 
     /// Flag > sidecar > config > default (``LaunchResolver``), validated.
@@ -103,61 +169,5 @@ struct RunCommand: AsyncParsableCommand {
 extension String {
     func zeroPadded(to width: Int, with pad: Character = "0") -> String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
-    }
-}
-
-/// The end state of an instance after its console stream ended.
-enum FinalState {
-    /// How long to wait for the backend to record the end after the console closed.
-    static let settleSeconds = 10.0
-
-    /// Waits (bounded by ``settleSeconds``) until the backend reports the instance ended, from its
-    /// events (a subscription replays the current state, so an end that came first is seen), and
-    /// returns it as the backend then has it.
-    static func wait(backend: any UnikernelBackend, name: String) async throws -> Instance {
-        let now = try await backend.instance(named: name)
-        if !now.state.isActive { return now }
-        let events = backend.events()
-        let ended: Instance? = try await withThrowingTaskGroup(of: Instance?.self) { group in
-            group.addTask {
-                for await e in events {
-                    if case .instanceChanged(let i) = e, i.name == name, !i.state.isActive { return i }
-                }
-                return nil
-            }
-            group.addTask {
-                try await Task.sleep(for: .seconds(settleSeconds))
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-        if let ended { return ended }
-        return try await backend.instance(named: name)
-    }
-
-    /// exited N → N (capped to 255), crashed → 1, stopped → 0; exited with no code (a backend
-    /// without exit codes, see ``BackendCapabilities``) → 0, and the summary says the code is unknown.
-    static func exitStatus(_ instance: Instance) -> Int32 {
-        switch instance.state {
-        case .exited: return Int32(clamping: min(max(instance.exitCode ?? 0, 0), 255))
-        case .crashed: return 1
-        case .stopped: return 0
-        default: return instance.state.isActive ? 1 : 0
-        }
-    }
-
-    static func summary(_ instance: Instance) -> String {
-        switch instance.state {
-        case .exited:
-            guard let code = instance.exitCode else {
-                return "exited (the \(instance.backend) backend does not report exit codes)"
-            }
-            return "exited with code \(code)"
-        case .crashed: return "crashed" + (instance.exitReason.map { ": \($0)" } ?? "")
-        case .stopped: return "stopped" + (instance.exitReason.map { " (\($0))" } ?? "")
-        default: return "is \(instance.state.rawValue)"
-        }
     }
 }

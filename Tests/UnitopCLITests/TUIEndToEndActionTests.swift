@@ -4,34 +4,35 @@ import Testing
 import UnitopTesting
 
 extension TUIEndToEnd {
-    /// Actions from the UI: start from the images view, stop with confirmation, pause/resume, read-only
-    /// mode, quitting without stopping guests and reopening with the console history.
+    /// Actions from the UI: start from the images view (with a published port), stop with
+    /// confirmation, pause/resume, read-only mode, quitting without stopping guests and reopening
+    /// with the console history.
     @Suite struct ActionTests {
         @Test func startFromTheImagesView() throws {
             let s = try TUISession(); defer { s.close() }
             try s.open()
             #expect(s.waitFor("no instances"), "\(s.screen)")
-            try s.tmux?.sendKeys("2")
-            #expect(s.waitFor("[2 Images]"), "\(s.screen)")
-            #expect(s.waitFor { $0.contains { $0.hasPrefix(" hello") } }, "hello listed: \(s.screen)")
-            try s.tmux?.sendText("/hello")
-            try s.tmux?.sendKeys("Enter")
-            #expect(s.waitFor { lines in lines.contains { $0.hasPrefix(" hello ") } && !lines.contains { $0.hasPrefix(" idle ") } },
-                    "filtered to hello: \(s.screen)")
-            try s.tmux?.sendKeys("s")
-            #expect(s.waitFor("Start hello"), "start form: \(s.screen)")
+            try s.openStartForm("hello")
             #expect(s.waitFor { $0.contains { $0.contains("Name") && $0.contains("hello_") } }, "derived name in the form: \(s.screen)")
             try s.tmux?.sendKeys("C-u")
             try s.tmux?.sendText("web-1")
             #expect(s.waitFor("web-1_"), "\(s.screen)")
+            // A published port too: Name, Memory, CPUs, Append, Machine, Network, then Ports.
+            let port = try #require(FreePort.loopbackTCP())
+            for _ in 0..<6 { try s.tmux?.sendKeys("Tab") }
+            #expect(s.waitFor { $0.contains { $0.contains("Ports") && $0.contains("_") } }, "ports focused: \(s.screen)")
+            try s.tmux?.sendText("\(port):80")
+            #expect(s.waitFor("\(port):80_"), "\(s.screen)")
             try s.tmux?.sendKeys("Enter")
             #expect(s.waitFor { !$0.joined().contains("Start hello") }, "form closed: \(s.screen)")
             try s.tmux?.sendKeys("1")
             #expect(s.waitForRow("web-1", containing: "running"), "\(s.screen)")
+            #expect(s.waitForRow("web-1", containing: "\(port)→80"), "PORTS: \(s.screen)")
             let ps = try s.running()
             let web = try #require(ps.first { $0.name == "web-1" }, "web-1 in ps --json: \(ps.map(\.name))")
             #expect(web.state == .running)
             #expect(web.image.hasSuffix("hello.elf"))
+            #expect(web.ports == [PortMapping(hostPort: port, guestPort: 80)] && web.network == .user)
             #expect(web.accel == "tcg", "accel from the config")
         }
 

@@ -111,6 +111,20 @@ final class TUISession: @unchecked Sendable {
         tmux?.waitFor(timeout: timeout, predicate) ?? false
     }
 
+    /// From the instances screen: the images screen filtered to `fixture`, then its start form.
+    func openStartForm(_ fixture: String) throws {
+        let t = try #require(tmux)
+        try t.sendKeys("2")
+        #expect(waitFor("[2 Images]"), "\(screen)")
+        #expect(waitFor { $0.contains { $0.hasPrefix(" \(fixture)") } }, "\(fixture) listed: \(screen)")
+        try t.sendText("/\(fixture)")
+        try t.sendKeys("Enter")
+        #expect(waitFor { lines in lines.contains { $0.hasPrefix(" \(fixture) ") } && !lines.contains { $0.hasPrefix(" idle ") } },
+                "filtered to \(fixture): \(screen)")
+        try t.sendKeys("s")
+        #expect(waitFor("Start \(fixture)"), "start form: \(screen)")
+    }
+
     /// Moves the list cursor to `name` (the console pane title names the selected instance).
     func select(_ name: String) throws {
         let t = try #require(tmux)
