@@ -174,11 +174,14 @@ def bench_http(backends, runs, accel, qmp_dir):
                 ours, raw = [], []
                 for i in range(runs):
                     name = "wl%s%d" % (backend[0], i)
-                    ours.append(unitop_to_http(home, workload, backend, name, accel))
-                    inst = inspect(home, backend, name)
+                    try:
+                        ours.append(unitop_to_http(home, workload, backend, name, accel))
+                        inst = inspect(home, backend, name)
+                    finally:
+                        # Home only removes from the default backend: a libvirt domain must go too.
+                        remove(home, backend, name)
                     if backend == "qemu" or recorded is None:
                         recorded = inst.get("commandLine") or recorded
-                    remove(home, backend, name)
                     if not recorded:
                         raise NotAvailable("inspect has no commandLine to start raw QEMU with")
                     d = direct_to_http(direct_argv(recorded, qmp_dir))
