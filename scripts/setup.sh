@@ -11,6 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 packages=(
   qemu-system-x86        # the hypervisor the qemu backend drives
+  qemu-utils             # qemu-img: the qcow2 disk fixture (make -C fixtures disks)
   libncurses-dev         # ncursesw for the TUI
   libvirt-dev            # the libvirt C API for the libvirt backend
   libvirt0               # libvirt.so.0, loaded (dlopen) when the libvirt backend is used

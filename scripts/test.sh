@@ -15,6 +15,13 @@ step() { local now; now=$(date +%s); steps+=("$1=$((now - mark))s"); mark=$now; 
 
 scripts/setup.sh debug
 step setup+build
+# The workload fixtures setup.sh does not build: the boot-sector disk (raw + qcow2) and the
+# netguest (a Debian kernel + busybox initramfs, downloaded with apt-get into ~/.cache/unitop on
+# the first run, cached after). Without the netguest (no mirror reachable) the suites still run;
+# the tests that boot it report it missing.
+make -s -C fixtures disks
+make -s -C fixtures netguest || echo "test.sh: the netguest fixture could not be built (see above)" >&2
+step fixtures
 swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
 step build-tests
 scripts/libvirt-up.sh

@@ -105,13 +105,17 @@ public struct StatusRecord: Codable, Sendable, Equatable {
     public var startedAt: Date?
     /// Launch (`cont`) to the first console byte.
     public var bootMillis: Double?
+    /// Launch (the same instant as ``bootMillis``) until the guest accepted a connection on the
+    /// first published TCP port; nil until then and without one. Absent from older files.
+    public var readyMillis: Double?
     public var stopDeadline: Date?
     public var updatedAt: Date
     public var qemuPid: Int32?
 
     public init(state: InstanceState, detail: String? = nil, startedAt: Date? = nil, bootMillis: Double? = nil,
-                stopDeadline: Date? = nil, updatedAt: Date = Date(), qemuPid: Int32? = nil) {
+                readyMillis: Double? = nil, stopDeadline: Date? = nil, updatedAt: Date = Date(), qemuPid: Int32? = nil) {
         self.state = state; self.detail = detail; self.startedAt = startedAt; self.bootMillis = bootMillis
+        self.readyMillis = readyMillis
         self.stopDeadline = stopDeadline; self.updatedAt = updatedAt; self.qemuPid = qemuPid
     }
 }

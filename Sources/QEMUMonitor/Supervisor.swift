@@ -53,6 +53,8 @@ final class Supervisor {
     var shutdownReason: String?
     var stop = StopPlan()
     var finished = false
+    /// Measures readyMillis while the guest has not accepted on its published port yet.
+    var readiness: ReadinessProbe?
 
     struct QMPFailure: Error { var message: String }
 
@@ -71,6 +73,7 @@ final class Supervisor {
 
     /// Runs until QEMU has exited and the exit has been recorded.
     func run() {
+        if !finished { armReadiness(afterReset: false) }
         while !finished {
             var fds: [pollfd] = []
             func add(_ fd: Int32, _ events: Int32) { fds.append(pollfd(fd: fd, events: Int16(events), revents: 0)) }
@@ -81,12 +84,15 @@ final class Supervisor {
             add(qmp.closed ? -1 : qmp.fd, POLLIN | (qmp.wantsWrite ? POLLOUT : 0))
             add(controlListener, POLLIN)
             add(consoleListener, POLLIN)
+            let polled = readiness.flatMap { p in p.fd >= 0 ? (probe: p, fd: p.fd) : nil }
+            add(polled?.fd ?? -1, readiness?.pollEvents ?? 0)
             let fixed = fds.count
             let controls = controlClients, consoles = consoleClients
             for c in controls { add(c.fd, POLLIN | (c.wantsWrite ? POLLOUT : 0)) }
             for c in consoles { add(c.fd, POLLIN | (c.wantsWrite ? POLLOUT : 0)) }
 
-            let timeout = Self.earlier(stop.millisecondsUntilDeadline(), serialHoldMilliseconds())
+            let timeout = Self.earlier(Self.earlier(stop.millisecondsUntilDeadline(), serialHoldMilliseconds()),
+                                       readinessMilliseconds())
             let n = poll(&fds, nfds_t(fds.count), timeout)
             if n < 0 && errno != EINTR { log.write("poll failed: \(String(cString: strerror(errno)))"); break }
 
@@ -97,6 +103,7 @@ final class Supervisor {
             if fds[3].revents != 0 { handleQMPReadiness(fds[3].revents) }
             if fds[4].revents != 0 { acceptControl() }
             if fds[5].revents != 0 { acceptConsole() }
+            serviceReadiness(fds[6].revents, polled: polled)
             var i = fixed
             for c in controls {
                 if fds[i].revents != 0 { serviceControl(c, fds[i].revents) }

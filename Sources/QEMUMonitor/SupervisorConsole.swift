@@ -112,6 +112,7 @@ extension Supervisor {
         firstByteAt = nil
         bootClockStart = .now
         status.bootMillis = nil
+        armReadiness(afterReset: true)
         writeStatus()
     }
 

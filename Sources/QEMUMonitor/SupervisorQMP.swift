@@ -7,7 +7,8 @@ import Glibc
 /// QMP traffic: commands with completions, and events turned into state changes.
 extension Supervisor {
     /// Sends a QMP command; `completion` runs when its reply arrives (or at once if QMP is gone).
-    func execute(_ command: String, arguments: [String: Any]? = nil,
+    /// `quiet` keeps a frequent command (the readiness probe's) out of the monitor log.
+    func execute(_ command: String, arguments: [String: Any]? = nil, quiet: Bool = false,
                  _ completion: @escaping (Result<QMPValue, QMPFailure>) -> Void = { _ in }) {
         guard !qmp.closed else {
             completion(.failure(QMPFailure(message: "QEMU is not answering (QMP closed)")))
@@ -16,7 +17,7 @@ extension Supervisor {
         let id = nextCommandId
         nextCommandId += 1
         pendingCommands[id] = completion
-        log.write("qmp -> \(command)")
+        if !quiet { log.write("qmp -> \(command)") }
         qmp.send(QMPMessage.command(command, arguments: arguments, id: id))
     }
 

@@ -111,6 +111,7 @@ extension Supervisor {
             handleQMPBytes(bytes)
         }
         drainSerial()
+        stopReadiness()
         let exit = classify(WaitStatus(st))
         log.write("qemu ended: \(exit.state.rawValue) code=\(exit.exitCode.map(String.init) ?? "-") \(exit.reason)")
         do { try FileIO.writeJSON(exit, files.exit) } catch { log.write("cannot write exit record: \(error)") }
@@ -126,51 +127,10 @@ extension Supervisor {
     }
 
     func classify(_ w: WaitStatus) -> ExitRecord {
-        let raw = w.raw
-        if let crashReason {
-            return ExitRecord(state: .crashed, exitCode: nil, reason: crashReason, rawStatus: raw)
-        }
-        switch stop.phase {
-        case .kill:
-            return ExitRecord(state: .stopped, exitCode: nil, reason: "killed (SIGKILL)", rawStatus: raw)
-        case .terminate:
-            return ExitRecord(state: .stopped, exitCode: nil, reason: "stopped (SIGTERM after quit did not work)", rawStatus: raw)
-        case .quit:
-            let why = stop.monitorTerminated ? "stopped (monitor terminated)"
-                : "stopped (quit after \(formatSeconds(stop.timeoutSeconds)) timeout)"
-            return ExitRecord(state: .stopped, exitCode: nil, reason: why, rawStatus: raw)
-        case .powerdown:
-            if w.exitCode == 0 {
-                return ExitRecord(state: .stopped, exitCode: nil, reason: "stopped (ACPI powerdown)", rawStatus: raw)
-            }
-        case .none:
-            break
-        }
-        if let sig = w.signal {
-            return ExitRecord(state: .crashed, exitCode: nil, reason: "QEMU killed by signal \(sig)", rawStatus: raw)
-        }
-        let code = w.exitCode ?? -1
-        let stderrTail = QEMUStderr.lastLine(files.qemuStderr)
-        if code == 1, let tail = stderrTail, !tail.contains("warning:") {
-            // QEMU's own fatal errors also exit with 1 (which isa-debug-exit value 0 would give).
-            return ExitRecord(state: .crashed, exitCode: nil, reason: "QEMU failed: \(tail)", rawStatus: raw)
-        }
-        if code & 1 == 1 && shutdownReason == nil {
-            return ExitRecord(state: .exited, exitCode: (code - 1) / 2, reason: "guest exited (isa-debug-exit)", rawStatus: raw)
-        }
-        if code == 0 && shutdownReason == "guest-shutdown" {
-            return ExitRecord(state: .exited, exitCode: 0, reason: "guest powered off", rawStatus: raw)
-        }
-        if code == 0 {
-            return ExitRecord(state: .stopped, exitCode: nil, reason: "QEMU quit (\(shutdownReason ?? "no reason given"))", rawStatus: raw)
-        }
-        return ExitRecord(state: .crashed, exitCode: nil,
-                          reason: "QEMU exited with status \(code)" + (stderrTail.map { ": \($0)" } ?? ""), rawStatus: raw)
+        ExitVerdict(crashReason: crashReason, stop: stop, shutdownReason: shutdownReason,
+                    stderrTail: QEMUStderr.lastLine(files.qemuStderr)).record(for: w)
     }
 
-    func formatSeconds(_ s: Double) -> String {
-        s.rounded() == s ? "\(Int(s))s" : String(format: "%.1fs", s)
-    }
 }
 
 /// A decoded `waitpid` status.

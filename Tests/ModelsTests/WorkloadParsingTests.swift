@@ -58,7 +58,11 @@ import Testing
     @Test func disksDecideTheirFormatFromBytesNotNames() throws {
         let dir = try TemporaryFolder()
         let qcow = dir.path + "/looks-raw.img", raw = dir.path + "/looks.qcow2"
-        try Data([0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 3] + [UInt8](repeating: 0, count: 600)).write(to: URL(fileURLWithPath: qcow))
+        // A qcow2 v3 header: 64 KiB clusters, 1 MiB virtual size, no backing file.
+        var header = [UInt8](repeating: 0, count: 600)
+        header.replaceSubrange(0..<8, with: [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 3])
+        header[23] = 16; header[29] = 0x10
+        try Data(header).write(to: URL(fileURLWithPath: qcow))
         try Data([UInt8](repeating: 0xAB, count: 600)).write(to: URL(fileURLWithPath: raw))
         #expect(try WorkloadFiles.checkDisk(path: qcow, readOnly: false).format == .qcow2)
         #expect(try WorkloadFiles.checkDisk(path: raw, readOnly: true) == DiskAttachment(path: raw, format: .raw, readOnly: true))

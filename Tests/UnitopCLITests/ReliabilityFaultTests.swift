@@ -33,7 +33,8 @@ import UnitopTesting
         let seen = before.components(separatedBy: "heartbeat ").count
         #expect(try h.waitForLog("v1", contains: "heartbeat ", count: seen + 1), "output keeps being logged")
         // Input still reaches the guest.
-        #expect(try h.unitop(["console", "v1"], stdin: "still-here\r\u{1d}", timeout: 30).status == 0)
+        let typed = try h.unitop(["console", "v1"], stdin: "still-here\r\u{1d}", timeout: 30)
+        #expect(typed.status == 0, "console on a pipe: status \(typed.status), stderr: \(typed.stderr)")
         #expect(try h.waitForLog("v1", contains: "you typed: still-here"))
     }
 

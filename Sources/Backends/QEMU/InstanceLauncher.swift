@@ -21,6 +21,12 @@ struct InstanceLauncher: Sendable {
         }
         let files = reader.files(spec.name)
         try files.checkSocketPaths()
+        if spec.network == .user, !spec.ports.isEmpty, access(files.directory, F_OK) != 0 {
+            // A taken port is an error now, before anything exists (QEMU's own message about a
+            // hostfwd rule would come after the instance was created). An existing name is
+            // reported as such below instead.
+            try HostPorts.checkAvailable(spec.ports, instance: spec.name)
+        }
         let monitor = try MonitorLocator.find()
         try QEMUBackend.prepareDirectories(paths)
         let binary = config.qemu.binary
@@ -28,7 +34,7 @@ struct InstanceLauncher: Sendable {
         let accel = resolveAccel(spec.accel, binary: binary)
         let machine = spec.machine
         let cpu = QEMUCommandLine.cpuModel(spec: spec, config: config.qemu, accel: accel)
-        let argv = QEMUCommandLine.argv(spec: spec, binary: binary, accel: accel, machine: machine, cpuModel: cpu, files: files)
+        let argv = try QEMUCommandLine.argv(spec: spec, binary: binary, accel: accel, machine: machine, cpuModel: cpu, files: files)
         let record = InstanceRecord(spec: spec, image: spec.imagePath, argv: argv, accel: accel, machine: machine,
                                     createdAt: Date(), consoleLogMaxBytes: config.consoleLogMaxBytes,
                                     runtimeDirectory: paths.runtimeDirectory)

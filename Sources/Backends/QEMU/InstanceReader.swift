@@ -55,6 +55,8 @@ struct InstanceReader: Sendable {
             startedAt: status?.startedAt, bootMillis: status?.bootMillis,
             accel: rec.accel, machine: rec.machine, append: rec.spec.append, commandLine: rec.argv,
             stateDirectory: f.directory, consoleLogPath: f.consoleLog, managed: true)
+        inst.readyMillis = status?.readyMillis
+        inst.applyWorkload(of: rec.spec)
         if exit == nil, inst.state.isActive, let pid = status?.qemuPid, let stat = ProcStat.read(pid: pid),
            stat.state == "T" || stat.state == "t" {
             // Stopped by a signal from outside: it cannot run or answer QMP until continued.

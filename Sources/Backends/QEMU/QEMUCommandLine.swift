@@ -5,14 +5,19 @@ import QEMUMonitor
 
 /// Builds the QEMU argv for a launch (an array, never a shell string).
 enum QEMUCommandLine {
-    /// The argv for `spec` with the resolved accelerator and machine.
+    /// The argv for `spec` with the resolved accelerator and machine. Throws before anything
+    /// starts when the workload cannot run on this backend or machine.
     static func argv(spec: LaunchSpec, binary: String, accel: String, machine: String, cpuModel: String?,
-                     files: InstanceFiles) -> [String] {
-        var a = [binary, "-name", spec.name, "-nodefaults", "-no-user-config", "-display", "none",
+                     files: InstanceFiles, firmware: QEMUFirmware = .installed) throws(UnitopError) -> [String] {
+        let devices = QEMUDevices(machine: machine)
+        var a = [binary, "-name", escapeOption(spec.name), "-nodefaults", "-no-user-config", "-display", "none",
                  "-machine", machine, "-accel", accel]
         if let cpuModel { a += ["-cpu", cpuModel] }
-        a += ["-m", "\(spec.memoryMiB)M", "-smp", "\(spec.cpus)", "-kernel", spec.imagePath]
-        a += ["-append", spec.append]
+        a += ["-m", "\(spec.memoryMiB)M", "-smp", "\(spec.cpus)"]
+        a += try boot(spec, devices: devices, firmware: firmware)
+        a += devices.disks(spec.disks)
+        a += try devices.network(spec.network, ports: spec.ports, name: spec.name)
+        a += devices.volumes(spec.volumes)
         a += ["-chardev", "stdio,id=ser0,signal=off", "-serial", "chardev:ser0",
               "-device", "isa-debug-exit,iobase=0x501,iosize=2", "-device", "pvpanic"]
         // The monitor's own QMP connection is a socket pair set up before QEMU starts, with the
@@ -20,6 +25,34 @@ enum QEMUCommandLine {
         a += MonitorHandoff.qemuOptions
         a += ["-qmp", "unix:" + escapeOption(files.qmpSocket) + ",server=on,wait=off", "-S"]
         return a
+    }
+
+    /// How the guest starts: `-kernel` (with `-append` and `-initrd`), or a disk image booted by
+    /// the firmware from the first drive.
+    static func boot(_ spec: LaunchSpec, devices: QEMUDevices, firmware: QEMUFirmware) throws(UnitopError) -> [String] {
+        guard let format = spec.bootDiskFormat else {
+            var a = ["-kernel", spec.imagePath, "-append", spec.kernelCommandLine]
+            if let initrd = spec.initrd { a += ["-initrd", initrd] }
+            return a
+        }
+        // A disk boots through its own boot loader: there is nothing to hand these to.
+        if spec.initrd != nil {
+            throw .invalidArgument("--initrd is for kernels: \(spec.imagePath) is a disk image, booted by its own boot loader")
+        }
+        let line = spec.kernelCommandLine
+        if !line.isEmpty {
+            throw .invalidArgument("\(spec.imagePath) is a disk image, booted by its own boot loader: it takes no kernel parameters or application arguments (got '\(line)')")
+        }
+        var a: [String] = []
+        if devices.mmio {
+            // QEMU's default microvm firmware (qboot) boots only -kernel; SeaBIOS's microvm build
+            // boots a virtio-mmio disk.
+            guard let bios = firmware.microvmSeaBIOS() else {
+                throw .unsupported("booting a disk image on -machine microvm needs SeaBIOS's microvm build (\(QEMUFirmware.seaBIOSMicrovmCandidates.joined(separator: " or ")), which is not installed: use --machine pc")
+            }
+            a += ["-bios", bios]
+        }
+        return a + devices.bootDisk(path: spec.imagePath, format: format)
     }
 
     /// QEMU option values double commas.
@@ -34,65 +67,27 @@ enum QEMUCommandLine {
     }
 }
 
-/// Decides whether KVM works here: `/dev/kvm` opens read-write and a quick QEMU probe with
-/// `-accel kvm -cpu kvm64` starts and quits. The verdict is cached in the runtime directory
-/// for the current boot.
-enum KVMProbe {
-    static let probeTimeoutSeconds = 15.0
+/// Where the firmware for a disk boot on `microvm` is found.
+struct QEMUFirmware: Sendable {
+    /// Paths tried, in order, for SeaBIOS's microvm build (Debian ships it in `seabios`; upstream
+    /// QEMU installs it as `bios-microvm.bin`, which Debian points at qboot instead).
+    static let seaBIOSMicrovmCandidates = ["/usr/share/seabios/bios-microvm.bin", "/usr/share/qemu/bios-microvm.bin"]
+    /// Largest firmware file read to recognise it.
+    static let maxFirmwareBytes = 1 << 20
 
-    static func kvmUsable(binary: String, runtimeDirectory: String) -> Bool {
-        let fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        close(fd)
-        let bootId = String(decoding: FileIO.readSmall("/proc/sys/kernel/random/boot_id", limit: 64) ?? [], as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let cache = runtimeDirectory + "/kvm-probe"
-        let key = "\(bootId) \(binary)"
-        if let bytes = FileIO.readSmall(cache, limit: 4096) {
-            let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
-            if lines.count == 2, lines[0] == key { return lines[1] == "ok" }
-        }
-        let ok = runProbe(binary: binary)
-        do {
-            try FileIO.makeDirectory(runtimeDirectory)
-            try FileIO.writeAtomically(cache, Array("\(key)\n\(ok ? "ok" : "fail")\n".utf8))
-        } catch {
-            QEMUBackend.log.info("cannot cache the KVM probe's result (the next start probes again)",
-                                 metadata: ["path": "\(cache)", "error": "\(error)"])
-        }
-        return ok
-    }
+    var candidates: [String]
 
-    private static func runProbe(binary: String) -> Bool {
-        let argv = [binary, "-machine", "pc", "-accel", "kvm", "-cpu", "kvm64", "-m", "16M", "-nodefaults",
-                    "-no-user-config", "-display", "none", "-S", "-qmp", "stdio"]
-        var input: [Int32] = [-1, -1]
-        guard unitop_pipe(&input) == 0 else { return false }
-        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        var pid: pid_t = 0
-        // The same spawn helper the launcher uses: clean signal mask, no inherited descriptors.
-        let rc = unitop_spawn(binary, &cargs, input[0], -1, -1, -1, 0, &pid)
-        close(input[0])
-        guard rc == 0 else { close(input[1]); return false }
-        let commands = Array("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n".utf8)
-        _ = commands.withUnsafeBytes { write(input[1], $0.baseAddress, $0.count) }
-        close(input[1])
-        // Wait for the probe's exit on its pidfd, with the deadline as the poll timeout.
-        let pidfd = unitop_pidfd_open(pid)
-        defer { if pidfd >= 0 { close(pidfd) } }
-        let deadline = ContinuousClock.now + .seconds(probeTimeoutSeconds)
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            let left = deadline - .now
-            guard left > .zero, pidfd >= 0 else {
-                kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                return false
+    static let installed = QEMUFirmware(candidates: seaBIOSMicrovmCandidates)
+
+    /// The first candidate that is SeaBIOS (its build carries the name), else nil.
+    func microvmSeaBIOS() -> String? {
+        let marker = Array("SeaBIOS".utf8)
+        for path in candidates {
+            guard let bytes = FileIO.readSmall(path, limit: Self.maxFirmwareBytes), bytes.count > marker.count else { continue }
+            for i in 0...(bytes.count - marker.count) where bytes[i] == marker[0] && Array(bytes[i..<(i + marker.count)]) == marker {
+                return path
             }
-            var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-            _ = poll(&p, 1, Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1))
         }
-        return status == 0  // exited normally with status 0
+        return nil
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import QEMUMonitor
 
 /// Host-side checks for published ports, shared by both backends.
 ///
@@ -18,32 +19,22 @@ enum HostPorts {
 
     /// nil when `p` can be bound now; else why not ("is already in use", …).
     static func bindProblem(_ p: PortMapping) -> String? {
-        let v6 = p.hostAddress.contains(":")
-        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(p.protocol == .tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { return "cannot be checked: \(String(cString: strerror(errno)))" }
-        defer { close(fd) }
-        // TCP as QEMU's slirp binds it (SO_REUSEADDR), so a port in TIME_WAIT is not reported as
-        // taken; a listening socket still is. Not for UDP, where it would let two binders share.
-        if p.protocol == .tcp {
-            var one: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var fd: Int32 = -1
+        var socketError: Int32 = 0
+        let result = SocketAddress.with(p.hostAddress, port: p.hostPort) { family, addr, len -> Int32 in
+            fd = socket(family, Int32(p.protocol == .tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { socketError = errno; return -1 }
+            // TCP as QEMU's slirp binds it (SO_REUSEADDR), so a port in TIME_WAIT is not reported
+            // as taken; a listening socket still is. Not for UDP, where it would let two binders share.
+            if p.protocol == .tcp {
+                var one: Int32 = 1
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
+            return bind(fd, addr, len)
         }
-        let rc: Int32
-        if v6 {
-            var a = sockaddr_in6()
-            a.sin6_family = sa_family_t(AF_INET6)
-            a.sin6_port = in_port_t(UInt16(p.hostPort).bigEndian)
-            guard inet_pton(AF_INET6, p.hostAddress, &a.sin6_addr) == 1 else { return "has an invalid address" }
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        } else {
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = in_port_t(UInt16(p.hostPort).bigEndian)
-            guard inet_pton(AF_INET, p.hostAddress, &a.sin_addr) == 1 else { return "has an invalid address" }
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        }
+        defer { if fd >= 0 { close(fd) } }
+        guard let rc = result else { return "has an invalid address" }
+        guard fd >= 0 else { return "cannot be checked: \(String(cString: strerror(socketError)))" }
         guard rc == 0 else {
             switch errno {
             case EADDRINUSE: return "is already in use"
@@ -57,11 +48,5 @@ enum HostPorts {
     }
 
     /// Where a probe connects for `p`: loopback for a wildcard host address.
-    static func connectAddress(_ p: PortMapping) -> String {
-        switch p.hostAddress {
-        case "0.0.0.0": return "127.0.0.1"
-        case "::": return "::1"
-        default: return p.hostAddress
-        }
-    }
+    static func connectAddress(_ p: PortMapping) -> String { p.connectAddress }
 }

@@ -35,6 +35,16 @@ public struct PortMapping: Codable, Sendable, Equatable, Hashable, CustomStringC
     /// The flag's own spelling: `127.0.0.1:8080:80/tcp`.
     public var description: String { "\(displayAddress):\(hostPort):\(guestPort)/\(self.protocol.rawValue)" }
 
+    /// Where a client on this host connects to reach the port: loopback for a wildcard host
+    /// address (`0.0.0.0` → 127.0.0.1, `::` → ::1), else the host address itself.
+    public var connectAddress: String {
+        switch hostAddress {
+        case "0.0.0.0": return "127.0.0.1"
+        case "::": return "::1"
+        default: return hostAddress
+        }
+    }
+
     /// The address as written in a `host:port` pair (IPv6 in brackets).
     public var displayAddress: String { hostAddress.contains(":") ? "[\(hostAddress)]" : hostAddress }
 

@@ -43,8 +43,13 @@ public struct UsernetTable: Sendable, Equatable {
     }
 
     /// True when a TCP connection forwarded from `hostPort` has been accepted by the guest.
-    public func guestAccepted(hostPort: Int) -> Bool {
-        rows.contains { r in
+    public func guestAccepted(hostPort: Int) -> Bool { acceptedConnections(hostPort: hostPort) > 0 }
+
+    /// How many TCP connections forwarded from `hostPort` the guest has accepted (including
+    /// ones closing). slirp keeps closing connections for a while, also across a guest reset:
+    /// after a restart only a count above the one seen at the reset means a new acceptance.
+    public func acceptedConnections(hostPort: Int) -> Int {
+        rows.count { r in
             r.protocolName == "TCP" && r.sourcePort == hostPort && r.state != "HOST_FORWARD" && r.state != "SYN_SENT"
                 && r.state != "CLOSED" && r.state != "LISTEN"
         }

@@ -38,7 +38,13 @@ public enum WorkloadFiles {
     public static func checkDisk(path: String, readOnly: Bool) throws(UnitopError) -> DiskAttachment {
         let absolute = FileStatus.absolute(path)
         let header = try readHeader(absolute, what: "disk", count: diskHeaderBytes)
-        return DiskAttachment(path: absolute, format: diskFormat(header: header), readOnly: readOnly)
+        let format = diskFormat(header: header)
+        // A qcow2 header names other files (a backing file, an external data file) that QEMU
+        // would open for the guest: only self-contained images are attached.
+        if format == .qcow2, let problem = QCOW2Header.parse(ByteReader(header))?.problem {
+            throw .invalidArgument("disk \(absolute): \(problem)")
+        }
+        return DiskAttachment(path: absolute, format: format, readOnly: readOnly)
     }
 
     /// qcow2 when the bytes start with its magic (`QFI\xfb`), else raw.
