@@ -11,7 +11,7 @@ enum InstancesTableView {
         (.rss, 6, 55, true), (.uptime, 8, 80, true), (.boot, 7, 45, true), (.ready, 7, 42, true), (.ports, 12, 58, false),
     ]
 
-    /// The columns for the state's width; READY, then PORTS, go first when no instance publishes a port.
+    /// The columns for the state's width; PORTS and READY only while some instance publishes a port.
     static func columns(_ s: AppState) -> [Column] { columns(width: s.width, showsPorts: showsPorts(s)) }
 
     /// Some instance publishes a port.
@@ -19,13 +19,10 @@ enum InstancesTableView {
 
     /// Column widths for a terminal `width` wide: low-priority columns go first when narrow;
     /// NAME, IMAGE and STATE (and PORTS when `showsPorts`) share spare room. Without published
-    /// ports anywhere (`showsPorts` false), READY and then PORTS are the first to go.
+    /// ports anywhere (`showsPorts` false) there is no PORTS or READY column: two columns of
+    /// dashes would only take STATE's room.
     static func columns(width: Int, showsPorts: Bool = true) -> [Column] {
-        var chosen = specs.map { spec in
-            var spec = spec
-            if !showsPorts, spec.0 == .ports || spec.0 == .ready { spec.priority = spec.0 == .ready ? 1 : 2 }
-            return spec
-        }
+        var chosen = showsPorts ? specs : specs.filter { $0.0 != .ports && $0.0 != .ready }
         func total(_ c: [(InstanceColumn, min: Int, priority: Int, right: Bool)]) -> Int { c.reduce(1) { $0 + $1.min + 1 } }
         while total(chosen) > width, chosen.count > 1,
               let drop = chosen.enumerated().min(by: { $0.element.priority < $1.element.priority })?.offset {

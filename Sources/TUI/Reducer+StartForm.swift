@@ -107,6 +107,20 @@ extension Reducer {
         }
     }
 
+    /// Why `ports` cannot be published on `backend`: a running instance there publishes one of
+    /// them already (the backend would refuse the start after the form closed). Nil when free as
+    /// far as the UI knows; the backend checks the host itself.
+    static func publishedElsewhere(_ ports: [PortMapping], on backend: BackendRef, in state: AppState) -> String? {
+        for inst in state.instances.values where inst.state.isActive && inst.backend == backend.kind && inst.host == backend.host {
+            for p in ports {
+                if let q = inst.ports.first(where: { $0.clashes(with: p) }) {
+                    return "host port \(q.displayAddress):\(q.hostPort)/\(q.protocol.rawValue) is published by \(inst.name)"
+                }
+            }
+        }
+        return nil
+    }
+
     static func submitStartForm(_ state: inout AppState, _ form: StartForm) -> [Effect] {
         var form = form
         do {
@@ -123,6 +137,9 @@ extension Reducer {
             image.defaults = nil
             image.sidecarError = nil
             let spec = try state.launchResolver.resolve(name: name, image: image, overrides: overrides)
+            if let clash = publishedElsewhere(spec.ports, on: backend, in: state) {
+                throw StartForm.FieldError(field: .ports, error: .invalidArgument(clash))
+            }
             state.startForm = nil
             setMessage(&state, "starting \(name) on \(backend)…", error: false)
             return [.start(spec, backend: backend)]

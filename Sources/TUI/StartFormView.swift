@@ -45,8 +45,9 @@ enum StartFormView {
                 let meaning = String(placeholder.prefix { $0 != ";" })
                 var faint = boxStyle
                 faint.attributes.insert(.dim)
-                grid.put(meaning.truncated(to: valueW - used - 1, ellipsis: ellipsis), x: valueX + used + 1, y: yy,
-                         style: faint, maxWidth: valueW - used - 1)
+                let gap = used > 0 ? 1 : 0
+                grid.put(meaning.truncated(to: valueW - used - gap, ellipsis: ellipsis), x: valueX + used + gap, y: yy,
+                         style: faint, maxWidth: valueW - used - gap)
             }
         }
         let footY = inner.y + inner.height - 1

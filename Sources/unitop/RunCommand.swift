@@ -48,12 +48,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Accelerator: auto (KVM when it works, else TCG), kvm or tcg (default: [qemu] accel, else auto).", valueName: "accel"))
     var accel: String?
 
-    @Option(help: ArgumentHelp("An initrd: a Unikraft CPIO root filesystem or a Linux initramfs.", valueName: "file"))
+    @Option(help: ArgumentHelp("An initrd: a Unikraft CPIO root filesystem or a Linux initramfs.", valueName: "file"),
+            completion: .file())
     var initrd: String?
 
     @Option(name: .customLong("net"), help: ArgumentHelp(
         "Network: none, user, bridge=NAME, tap=NAME or network=NAME (libvirt) (default: the sidecar's net, else none; --publish implies user).",
-        valueName: "mode"))
+        valueName: "mode"), completion: .list(["none", "user", "bridge=", "tap=", "network="]))
     var net: String?
 
     @Option(name: [.customShort("p"), .customLong("publish")], help: ArgumentHelp(
@@ -65,7 +66,8 @@ struct RunCommand: AsyncParsableCommand {
         "Share a host folder with the guest over virtio-9p, mounted by its tag (repeatable).", valueName: "host-dir:tag[:ro]"))
     var volume: [String] = []
 
-    @Option(help: ArgumentHelp("Add a virtio-blk drive; raw or qcow2 is read from the file (repeatable).", valueName: "file[:ro]"))
+    @Option(help: ArgumentHelp("Add a virtio-blk drive; raw or qcow2 is read from the file (repeatable).", valueName: "file[:ro]"),
+            completion: .file())
     var disk: [String] = []
 
     @Flag(help: "Start in the background and print the instance name.")

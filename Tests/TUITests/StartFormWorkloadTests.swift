@@ -165,6 +165,18 @@ import Testing
         #expect(form.network == "")
         #expect(form.append == "console=ttyS0")
         #expect(form.arguments == "serve --port 80")
+        // The same port again: refused in the form while web-1 runs (here: it exited, so free).
+        let free = try #require(startedSpec(press(&s, .enter)), "\(s.startForm?.error ?? "")")
+        #expect(free.ports == inst.ports && free.applicationArguments == ["serve", "--port", "80"])
+        var running = inst
+        running.state = .running
+        var r = makeState([running])
+        press(&r, .character("s"))
+        #expect(press(&r, .enter).isEmpty)
+        #expect(r.startForm?.error == "host port 0.0.0.0:8080/tcp is published by web-1")
+        #expect(r.startForm?.field == .ports)
+        set(&r, .ports, "8081:80")
+        #expect(startedSpec(press(&r, .enter))?.ports == [PortMapping(hostPort: 8081, guestPort: 80)])
         var bridged = makeInstance("br-1", state: .exited, exitCode: 0)
         bridged.network = .bridge("br0")
         var b = makeState([bridged])

@@ -69,12 +69,15 @@ import Testing
     }
 
     @Test func columnsGiveWayOnNarrowTerminals() {
-        // Nobody publishes a port: READY, then PORTS, are the first to go; the older columns stay.
-        let plain = InstancesTableView.columns(width: 122, showsPorts: false).map(\.id)
-        #expect(!plain.contains(.ready) && plain.contains(.ports))
-        #expect(plain.contains(.cpus) && plain.contains(.memory) && plain.contains(.boot))
-        let narrower = InstancesTableView.columns(width: 120, showsPorts: false).map(\.id)
-        #expect(!narrower.contains(.ready) && !narrower.contains(.ports) && narrower.contains(.cpus))
+        // Nobody publishes a port: no PORTS or READY column at any width, STATE keeps the room.
+        for w in [120, 130, 200] {
+            let plain = InstancesTableView.columns(width: w, showsPorts: false)
+            #expect(!plain.contains { $0.id == .ready || $0.id == .ports })
+            #expect(plain.contains { $0.id == .cpus } && plain.contains { $0.id == .boot })
+            let with = InstancesTableView.columns(width: w, showsPorts: true)
+            #expect(with.contains { $0.id == .ports }, "\(w)")
+        }
+        #expect(InstancesTableView.columns(width: 130, showsPorts: false).first { $0.id == .state }.map(\.width) ?? 0 >= 20)
         // Someone does: PORTS outlasts CPUS, MEM, HOST, READY and BOOT.
         let at110 = InstancesTableView.columns(width: 110, showsPorts: true).map(\.id)
         #expect(at110.contains(.ports) && at110.contains(.boot) && at110.contains(.ready))
