@@ -13,7 +13,7 @@ import Models
 /// - Shared folders are virtio-9p `<filesystem>`s in `squash` access mode: QEMU (as
 ///   libvirt-qemu on `qemu:///system`) reads and writes the folder with its own identity, the
 ///   guest sees the host's owners and modes, and the ownership changes it cannot make are
-///   ignored instead of failing (QEMU's `security_model=none`, as on the qemu backend).
+///   ignored instead of failing (QEMU's `security_model=none`).
 /// - On `microvm` (no PCI bus) every virtio device is on virtio-mmio.
 extension DomainXMLBuilder {
     /// The alias of the user-network interface, and the netdev id libvirt derives from it.

@@ -117,11 +117,10 @@ public struct DomainXMLBuilder: Sendable {
         }
         x += "    <memballoon model='none'/>\n"
         x += "  </devices>\n"
-        var args: [String] = []
-        if exitLogPath == nil { args += ["-device", "isa-debug-exit,iobase=0x501,iosize=2"] }
-        if !args.isEmpty {
+        if exitLogPath == nil {
             x += "  <qemu:commandline>\n"
-            for a in args { x += "    <qemu:arg value='\(e(a))'/>\n" }
+            x += "    <qemu:arg value='-device'/>\n"
+            x += "    <qemu:arg value='isa-debug-exit,iobase=0x501,iosize=2'/>\n"
             x += "  </qemu:commandline>\n"
         }
         x += "</domain>\n"

@@ -59,6 +59,10 @@ extension LibvirtBackend {
         // Before anything is created: a taken host port or a file QEMU cannot reach leaves nothing behind.
         if parsed.isThisMachine, !parsed.isTest { try HostPorts.checkAvailable(spec.ports, instance: name) }
         try checkQEMUCanReach(spec)
+        let forwards = spec.network == .user ? spec.ports.map(DomainXMLBuilder.hostForwardRule) : []
+        if !forwards.isEmpty, let why = unitop_virqemu_load_error() {
+            throw UnitopError.unsupported("published ports on libvirt need \(UNITOP_LIBVIRT_QEMU_SONAME) (\(String(cString: why)))")
+        }
         let place = try placement(for: spec)
         let startedAt = Date()
         let workload = DomainWorkload(spec: spec, exitLogPath: place.exitLogPath, copies: place.copies)
@@ -96,11 +100,6 @@ extension LibvirtBackend {
         records.remove(name)
         let cache = self.cache
         let persist = spec.persist
-        let forwards = spec.network == .user ? spec.ports.map(DomainXMLBuilder.hostForwardRule) : []
-        if !forwards.isEmpty, let why = unitop_virqemu_load_error() {
-            place.removeCopies()
-            throw UnitopError.unsupported("published ports on libvirt need \(UNITOP_LIBVIRT_QEMU_SONAME) (\(String(cString: why)))")
-        }
         // A start that fails after the domain existed must not leave an instance behind: the end
         // event of that domain is not published (see ``LibvirtBackendState/abandoned``).
         state.withLock { _ = $0.abandoned.insert(name) }
