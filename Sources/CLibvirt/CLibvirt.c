@@ -38,11 +38,13 @@
       (conn, interval, count), -1) \
     X(int, virConnectUnregisterCloseCallback, (virConnectPtr conn, virConnectCloseFunc cb), (conn, cb), -1) \
     X(int, virDomainCreate, (virDomainPtr domain), (domain), -1) \
+    X(int, virDomainCreateWithFlags, (virDomainPtr domain, unsigned int flags), (domain, flags), -1) \
     X(virDomainPtr, virDomainCreateXML, (virConnectPtr conn, const char *xmlDesc, unsigned int flags), \
       (conn, xmlDesc, flags), NULL) \
     X(virDomainPtr, virDomainDefineXML, (virConnectPtr conn, const char *xml), (conn, xml), NULL) \
     X(int, virDomainDestroy, (virDomainPtr domain), (domain), -1) \
     X(int, virDomainFree, (virDomainPtr domain), (domain), -1) \
+    X(unsigned int, virDomainGetID, (virDomainPtr domain), (domain), (unsigned int)-1) \
     X(int, virDomainGetInfo, (virDomainPtr domain, virDomainInfoPtr info), (domain, info), -1) \
     X(char *, virDomainGetMetadata, (virDomainPtr domain, int type, const char *uri, unsigned int flags), \
       (domain, type, uri, flags), NULL) \
@@ -51,6 +53,9 @@
       (domain, state, reason, flags), -1) \
     X(int, virDomainGetUUIDString, (virDomainPtr domain, char *buf), (domain, buf), -1) \
     X(char *, virDomainGetXMLDesc, (virDomainPtr domain, unsigned int flags), (domain, flags), NULL) \
+    X(int, virDomainInterfaceAddresses, \
+      (virDomainPtr dom, virDomainInterfacePtr **ifaces, unsigned int source, unsigned int flags), \
+      (dom, ifaces, source, flags), -1) \
     X(int, virDomainIsActive, (virDomainPtr dom), (dom), -1) \
     X(int, virDomainIsPersistent, (virDomainPtr dom), (dom), -1) \
     X(virDomainPtr, virDomainLookupByName, (virConnectPtr conn, const char *name), (conn, name), NULL) \
@@ -61,6 +66,9 @@
       (dom, dev_name, st, flags), -1) \
     X(int, virDomainReset, (virDomainPtr domain, unsigned int flags), (domain, flags), -1) \
     X(int, virDomainResume, (virDomainPtr domain), (domain), -1) \
+    X(int, virDomainSetMetadata, \
+      (virDomainPtr domain, int type, const char *metadata, const char *key, const char *uri, unsigned int flags), \
+      (domain, type, metadata, key, uri, flags), -1) \
     X(int, virDomainShutdown, (virDomainPtr domain), (domain), -1) \
     X(int, virDomainSuspend, (virDomainPtr domain), (domain), -1) \
     X(int, virDomainUndefine, (virDomainPtr domain), (domain), -1) \
@@ -85,6 +93,7 @@
 
 /* Functions returning void: X(name, parameters, arguments). */
 #define UNITOP_VIR_VOID_FUNCTIONS(X) \
+    X(virDomainInterfaceFree, (virDomainInterfacePtr iface), (iface)) \
     X(virSetErrorFunc, (void *userData, virErrorFunc handler), (userData, handler))
 
 /* One pointer per function, typed from libvirt's own prototype. Written once, inside load(). */

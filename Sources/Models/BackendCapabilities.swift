@@ -3,7 +3,8 @@
 /// that differ between hypervisor front ends.
 public struct BackendCapabilities: Sendable, Equatable {
     /// The guest's exit code (isa-debug-exit value, Unikraft's convention). QEMU's own exit status
-    /// is seen by its supervisor on the qemu backend; libvirt does not report it.
+    /// is seen by its supervisor on the qemu backend, and through the exit log on local libvirt
+    /// hosts; a remote libvirt host does not report it.
     public var exitCodes: Bool
     /// Launch to first console byte (`bootMillis`).
     public var bootTime: Bool

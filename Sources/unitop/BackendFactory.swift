@@ -9,7 +9,7 @@ enum BackendFactory {
     static func make(kind: BackendKind, uri: String?, paths: UnitopPaths, config: Config) throws -> any UnikernelBackend {
         switch kind {
         case .qemu: return try QEMUBackend(paths: paths, config: config)
-        case .libvirt: return try LibvirtBackend(uri: LibvirtURISelection.primary(explicit: uri, config: config), paths: paths, config: config)
+        case .libvirt: return try libvirt(uri: LibvirtURISelection.primary(explicit: uri, config: config), paths: paths, config: config)
         }
     }
 
@@ -20,9 +20,25 @@ enum BackendFactory {
         switch kind {
         case .qemu: return [try QEMUBackend(paths: paths, config: config)]
         case .libvirt:
-            return try LibvirtURISelection.all(explicit: uri, config: config).map {
-                try LibvirtBackend(uri: $0, paths: paths, config: config)
-            }
+            return try LibvirtURISelection.all(explicit: uri, config: config).map { try libvirt(uri: $0, paths: paths, config: config) }
         }
+    }
+
+    /// A libvirt backend that measures readiness in a detached `unitop __probe-ready` process.
+    static func libvirt(uri: String, paths: UnitopPaths, config: Config) throws -> LibvirtBackend {
+        try LibvirtBackend(uri: uri, paths: paths, config: config,
+                           readinessProbeCommand: readinessProbeCommand(uri: uri, paths: paths))
+    }
+
+    /// `unitop __probe-ready --connect URI --state-dir DIR [--config FILE]` (the backend appends
+    /// the instance name), with this very executable; nil when it cannot be found.
+    static func readinessProbeCommand(uri: String, paths: UnitopPaths) -> [String]? {
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"), exe.hasPrefix("/") else {
+            return nil
+        }
+        var argv = [exe, ProbeReadyCommand.configuration.commandName ?? "__probe-ready",
+                    "--connect", uri, "--state-dir", paths.stateDirectory]
+        if FileManager.default.fileExists(atPath: paths.configFile) { argv += ["--config", paths.configFile] }
+        return argv
     }
 }

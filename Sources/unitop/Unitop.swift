@@ -23,6 +23,7 @@ struct Unitop: AsyncParsableCommand {
             TUICommand.self, ImagesCommand.self, PsCommand.self, RunCommand.self, StopCommand.self,
             KillCommand.self, PauseCommand.self, ResumeCommand.self, RestartCommand.self, RmCommand.self,
             LogsCommand.self, ConsoleCommand.self, InspectCommand.self, KeysCommand.self,
+            ProbeReadyCommand.self,
         ],
         defaultSubcommand: TUICommand.self
     )

@@ -85,7 +85,7 @@ import Testing
         let halt = GuestExit.outcome(debugExitValue: 41)
         #expect(halt.state == .exited && halt.exitCode == 0 && halt.reason.contains("Unikraft"))
         let crash = GuestExit.outcome(debugExitValue: 42)
-        #expect(crash.state == .crashed && crash.exitCode == nil && crash.reason.contains("85"))
+        #expect(crash.state == .crashed && crash.exitCode == nil && crash.reason.contains("42"))
         let seven = GuestExit.outcome(debugExitValue: 7)
         #expect(seven.state == .exited && seven.exitCode == 7)
     }

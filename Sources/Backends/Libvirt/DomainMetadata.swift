@@ -27,11 +27,15 @@ public struct DomainMetadata: Sendable, Equatable, Codable {
     public var logPath: String
     /// Why `--accel auto` chose TCG, when it did.
     public var accelNote: String?
+    /// Network, ports, initrd, volumes, disks and the exit device; nil for domains created
+    /// before unitop recorded them.
+    public var workload: DomainWorkload?
 
     public init(image: String, kernelCopy: String?, append: String, machine: String, accel: String, startedAt: Date, logPath: String,
-                accelNote: String? = nil) {
+                accelNote: String? = nil, workload: DomainWorkload? = nil) {
         self.image = image; self.kernelCopy = kernelCopy; self.append = append; self.machine = machine
         self.accel = accel; self.startedAt = startedAt; self.logPath = logPath; self.accelNote = accelNote
+        self.workload = workload
     }
 
     /// The `<unitop:instance>` element, every value escaped.
@@ -48,6 +52,7 @@ public struct DomainMetadata: Sendable, Equatable, Codable {
         s += el("startedAt", Self.formatDate(startedAt))
         s += el("logPath", logPath)
         if let accelNote { s += el("accelNote", accelNote) }
+        if let workload { s += el("workload", workload.json()) }
         s += "</\(Self.prefix):instance>"
         return s
     }
@@ -68,7 +73,8 @@ public struct DomainMetadata: Sendable, Equatable, Codable {
             image: image, kernelCopy: fields["kernelCopy"], append: fields["append"] ?? "",
             machine: fields["machine"] ?? "pc", accel: fields["accel"] ?? "",
             startedAt: fields["startedAt"].flatMap(parseDate) ?? Date(timeIntervalSince1970: 0),
-            logPath: logPath, accelNote: fields["accelNote"])
+            logPath: logPath, accelNote: fields["accelNote"],
+            workload: fields["workload"].flatMap { DomainWorkload.parse(json: $0) })
     }
 
     static func formatDate(_ d: Date) -> String {

@@ -5,57 +5,6 @@ import Models
 extension LibvirtBackend {
     // MARK: - Start
 
-    /// Where the kernel and the console log of `name` live on the libvirt host.
-    struct Placement {
-        var kernelPath: String
-        /// Set when the kernel was copied for QEMU (removed with the instance).
-        var kernelCopy: String?
-        var logPath: String
-    }
-
-    /// - session URIs: QEMU runs as the user, so the image is used in place and the log goes under
-    ///   `STATE/libvirt/session/NAME/console.log`.
-    /// - system URIs on this machine: QEMU runs as `libvirt-qemu` and cannot read most home or
-    ///   work directories, and libvirt would chown the kernel it boots; the image is copied to
-    ///   `/var/lib/libvirt/images/unitop/NAME.kernel` and the log is
-    ///   `/var/log/libvirt/qemu/unitop-NAME.console.log` (written by virtlogd as root).
-    /// - remote hosts: the image path must exist on that host; the log uses the system path there.
-    func placement(for spec: LaunchSpec) throws -> Placement {
-        if parsed.isSession {
-            let dir = paths.stateDirectory + "/libvirt/session/" + spec.name
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            return Placement(kernelPath: spec.imagePath, kernelCopy: nil, logPath: dir + "/console.log")
-        }
-        let log = Self.systemLogDirectory + "/unitop-" + spec.name + ".console.log"
-        guard parsed.isThisMachine, !parsed.isTest else {
-            return Placement(kernelPath: spec.imagePath, kernelCopy: nil, logPath: log)
-        }
-        let copy = Self.systemImageDirectory + "/" + spec.name + ".kernel"
-        do {
-            try FileManager.default.createDirectory(atPath: Self.systemImageDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-            try? FileManager.default.removeItem(atPath: copy)
-            try FileManager.default.copyItem(atPath: spec.imagePath, toPath: copy)
-            _ = chmod(copy, 0o644)
-        } catch {
-            throw UnitopError.io(path: copy, message: "cannot copy the image for libvirt-qemu: \(error.localizedDescription)")
-        }
-        return Placement(kernelPath: copy, kernelCopy: copy, logPath: log)
-    }
-
-    /// Removes the files unitop made for `name` on this machine.
-    func removeLocalFiles(name: String, logPath: String?) {
-        guard parsed.isThisMachine, !parsed.isTest, (try? InstanceName.validate(name)) != nil else { return }
-        if !parsed.isSession {
-            _ = unlink(Self.systemImageDirectory + "/" + name + ".kernel")
-            _ = unlink(Self.systemLogDirectory + "/" + name + ".log")  // libvirt's own log of our domain
-        }
-        if let logPath {
-            _ = unlink(logPath)
-            for i in 0..<ConsoleLogFollower.maxBackups { _ = unlink("\(logPath).\(i)") }
-            if parsed.isSession { _ = rmdir((logPath as NSString).deletingLastPathComponent) }
-        }
-    }
-
     /// Whether the host offers KVM for x86_64 guests according to libvirt's capabilities (which
     /// list it whenever /dev/kvm exists; used for remote hosts only).
     func hostListsKVM() async throws -> Bool {
@@ -107,69 +56,69 @@ extension LibvirtBackend {
         if let existing = try? await instance(named: name), existing.state.isActive || !existing.managed || existing.state == .created {
             throw UnitopError.instanceExists(name)
         }
+        // Before anything is created: a taken host port or a file QEMU cannot reach leaves nothing behind.
+        if parsed.isThisMachine, !parsed.isTest { try HostPorts.checkAvailable(spec.ports, instance: name) }
+        try checkQEMUCanReach(spec)
+        let forwards = spec.network == .user ? spec.ports.map(DomainXMLBuilder.hostForwardRule) : []
+        if !forwards.isEmpty, let why = unitop_virqemu_load_error() {
+            throw UnitopError.unsupported("published ports on libvirt need \(UNITOP_LIBVIRT_QEMU_SONAME) (\(String(cString: why)))")
+        }
         let place = try placement(for: spec)
         let startedAt = Date()
+        let workload = DomainWorkload(spec: spec, exitLogPath: place.exitLogPath, copies: place.copies)
         let meta = DomainMetadata(image: spec.imagePath, kernelCopy: place.kernelCopy, append: spec.append,
                                   machine: spec.machine, accel: kvm ? "kvm" : "tcg", startedAt: startedAt, logPath: place.logPath,
-                                  accelNote: accelNote)
+                                  accelNote: accelNote, workload: workload)
         let xml: String
         do {
             xml = try DomainXMLBuilder(
-                name: name, kernelPath: place.kernelPath, append: spec.append, memoryMiB: spec.memoryMiB,
+                name: name, kernelPath: place.kernelPath, append: spec.kernelCommandLine, memoryMiB: spec.memoryMiB,
                 cpus: spec.cpus, machine: spec.machine, kvm: kvm, cpuModel: spec.cpuModel ?? config.qemu.cpu,
-                logPath: place.logPath, metadata: meta).build()
+                logPath: place.logPath, metadata: meta, initrdPath: place.initrdPath,
+                bootDisk: place.bootDiskPath.map { DiskAttachment(path: $0, format: spec.bootDiskFormat ?? .raw) },
+                disks: spec.disks, network: spec.network, ports: spec.ports, volumes: spec.volumes,
+                exitLogPath: place.exitLogPath).build()
         } catch {
-            if let copy = place.kernelCopy { _ = unlink(copy) }
+            place.removeCopies()
             throw error
         }
-        // A fresh log: the console history starts at this boot.
+        // Fresh logs: the console history starts at this boot, and no exit value is left over.
         if parsed.isThisMachine, !parsed.isTest {
             _ = unlink(place.logPath)
             for i in 0..<ConsoleLogFollower.maxBackups { _ = unlink("\(place.logPath).\(i)") }
+            if let exit = place.exitLogPath { _ = unlink(exit) }
         }
+        exitWatcher.unwatch(name)
         state.withLock {
             $0.ended.remove(name)
             $0.endHandled.remove(name)
             $0.intents.removeValue(forKey: name)
             $0.stopping.removeValue(forKey: name)
+            $0.guestExits.removeValue(forKey: name)
+            $0.addresses.removeValue(forKey: name)
         }
         records.remove(name)
         let cache = self.cache
         let persist = spec.persist
+        // A start that fails after the domain existed must not leave an instance behind: the end
+        // event of that domain is not published (see ``LibvirtBackendState/abandoned``).
+        state.withLock { _ = $0.abandoned.insert(name) }
         let snap: DomainSnapshot
         do {
             snap = try await connection.call { c in
-                var dom: OpaquePointer?
-                if persist {
-                    guard let d = virDomainDefineXML(c, xml) else {
-                        throw UnitopError.launchFailed(name: name, message: LibvirtErrors.last().message)
-                    }
-                    if virDomainCreate(d) != 0 {
-                        let message = LibvirtErrors.last().message
-                        _ = virDomainUndefine(d)
-                        virDomainFree(d)
-                        throw UnitopError.launchFailed(name: name, message: message)
-                    }
-                    dom = d
-                } else {
-                    dom = virDomainCreateXML(c, xml, 0)
-                    if dom == nil { throw UnitopError.launchFailed(name: name, message: LibvirtErrors.last().message) }
-                }
-                guard let d = dom else { throw UnitopError.launchFailed(name: name, message: "no domain") }
-                defer { virDomainFree(d) }
-                guard let s = LibvirtDomains.snapshot(d, cache: cache) else {
-                    throw UnitopError.launchFailed(name: name, message: "the domain vanished right after starting: \(LibvirtErrors.last().message)")
-                }
-                return s
+                try LibvirtDomains.create(c, name: name, xml: xml, persist: persist, forwards: forwards, cache: cache)
             }
+            state.withLock { _ = $0.abandoned.remove(name) }
         } catch {
-            if let copy = place.kernelCopy { _ = unlink(copy) }
+            place.removeCopies()
             throw error
         }
         var inst = makeInstance(snap)
         if inst.consoleLogPath == nil { inst.consoleLogPath = place.logPath }
         state.withLock { $0.known[name] = inst }
         if !persist { records.save(inst) }
+        if place.exitLogPath != nil { watchExit(name) }
+        if ReadinessSchedule.probedPort(spec.ports) != nil { spawnReadinessProbe(name) }
         hub.emit(.instanceChanged(inst))
         return inst
     }
@@ -369,6 +318,7 @@ extension LibvirtBackend {
                 throw LibvirtErrors.domain(name, action: "remove")
             }
         }
+        exitWatcher.unwatch(name)
         if live.managed { removeLocalFiles(name: name, logPath: live.consoleLogPath) }
         records.remove(name)
         let session: LibvirtConsoleSession? = state.withLock {

@@ -75,12 +75,14 @@ extension LibvirtBackend {
         if !batch.isEmpty { hub.emit(.statsBatch(batch)) }
         for s in snaps {
             let inst = makeInstance(s)
+            if inst.state.isActive, inst.managed, s.metadata?.workload?.exitLogPath != nil { watchExit(s.name) }
             let changed: Bool = state.withLock {
                 // A sample taken just before the end event was handled must not revive it.
                 if inst.state.isActive, $0.ended.contains(s.name) { return false }
                 let old = $0.known[s.name]
                 $0.known[s.name] = inst
-                return old == nil || old?.state != inst.state
+                return old == nil || old?.state != inst.state || old?.readyMillis != inst.readyMillis
+                    || old?.addresses != inst.addresses
             }
             if changed { hub.emit(.instanceChanged(inst)) }
         }
@@ -153,6 +155,7 @@ extension LibvirtBackend {
             return
         }
         // Ended: a transient domain is already gone from libvirt, so build from what we knew.
+        if state.withLock({ $0.abandoned.remove(name) != nil }) { return }
         let (intent, last, session): (String?, Instance?, LibvirtConsoleSession?) = state.withLock {
             $0.ended.insert(name)
             $0.stopping.removeValue(forKey: name)
@@ -169,17 +172,18 @@ extension LibvirtBackend {
         } else {
             final = Instance(name: name, backend: kind, host: host, image: "", state: .stopped, memoryMiB: 0, cpus: 0, managed: false)
         }
-        let (endState, reason, code) = LibvirtEnding(stoppedDetail: detail).outcome
-        final.state = endState
-        final.exitReason = reason
-        final.exitCode = code
+        // A value the guest wrote decides first, then what this process meant, then the event.
+        if let value = await exitValueAtEnd(name, detail: detail) {
+            let o = GuestExit.outcome(debugExitValue: value)
+            (final.state, final.exitReason, final.exitCode) = (o.state, o.reason, o.exitCode)
+        } else if let intent {
+            (final.state, final.exitReason, final.exitCode) = (.stopped, intent, nil)
+        } else {
+            let o = LibvirtEnding(stoppedDetail: detail).outcome(hasExitDevice: hasExitLog(name))
+            (final.state, final.exitReason, final.exitCode) = (o.state, o.reason, o.exitCode)
+        }
         final.stopDeadline = nil
         final.stats = nil
-        if let intent {
-            final.state = .stopped
-            final.exitReason = intent
-            final.exitCode = nil
-        }
         final.stateDetail = final.exitReason
         if final.managed, records.load(name) != nil { records.save(final) }
         let waiters: [AsyncStream<Bool>.Continuation] = state.withLock {

@@ -15,7 +15,9 @@ import Synchronization
 /// changes lives in ``state`` (a `Mutex`).
 public final class LibvirtBackend: UnikernelBackend, Sendable {
     public let kind = BackendKind.libvirt
-    public let capabilities = BackendCapabilities(exitCodes: false, bootTime: false, processID: false)
+    /// Exit codes on this machine (the guest's isa-debugcon file, see ``LibvirtExitLog``); not on
+    /// remote hosts, whose files unitop cannot read (QEMU's isa-debug-exit status is lost there).
+    public let capabilities: BackendCapabilities
     /// Short label for this connection (see ``LibvirtURI/hostLabel``).
     public let host: String
     public let uri: String
@@ -28,6 +30,11 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     let sampler = LibvirtStatsSampler()
     let records: LibvirtRecordStore
     let lifecycle: AsyncStream<LibvirtConnection.Event>.Continuation
+    /// Watches the exit files of the domains this process started or shows (see ``LibvirtExitLog``).
+    let exitWatcher = LibvirtExitLog.Watcher(hub: ConsoleLogFollower.hub)
+    /// The command that runs a readiness probe in its own process (the name is appended), so the
+    /// probe outlives `unitop run --detach`; nil: no probe (see ``probeReadiness(_:schedule:)``).
+    let readinessProbeCommand: [String]?
     /// Everything that changes (see ``LibvirtBackendState``).
     let state = Mutex(LibvirtBackendState())
     /// Connection losses, reconnections and failures the backend handles without throwing.
@@ -48,8 +55,14 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     /// Checks `uri` (throws ``UnitopError/invalidArgument(_:)`` for unsupported schemes), loads
     /// libvirt.so.0 (throws ``UnitopError/failed(_:)`` saying why when it cannot be loaded) and
     /// prepares the connection; it is opened on first use, waiting at most `connectTimeout` seconds.
-    public init(uri: String, paths: UnitopPaths, config: Config, connectTimeout: Double = 10) throws {
+    /// `readinessProbeCommand`: argv of a detached process that runs ``probeReadiness(_:schedule:)``
+    /// for the instance name appended to it (the executable's hidden `__probe-ready` command);
+    /// without it, `readyMillis` is measured only when something calls the probe.
+    public init(uri: String, paths: UnitopPaths, config: Config, connectTimeout: Double = 10,
+                readinessProbeCommand: [String]? = nil) throws {
         parsed = try LibvirtURI(uri)
+        capabilities = BackendCapabilities(exitCodes: parsed.isThisMachine && !parsed.isTest, bootTime: false, processID: false)
+        self.readinessProbeCommand = readinessProbeCommand
         if let why = unitop_vir_load_error() {
             throw UnitopError.failed("libvirt backend unavailable: cannot load \(UNITOP_LIBVIRT_SONAME) (\(String(cString: why)))")
         }
@@ -74,6 +87,7 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     }
 
     deinit {
+        exitWatcher.unwatchAll()
         state.withLock { $0.pollTask?.cancel() }
         hub.finishAll()
         lifecycle.finish()
@@ -88,6 +102,7 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
         }
         task?.cancel()
         for s in sessions { s.close() }
+        exitWatcher.unwatchAll()
         hub.finishAll()
         lifecycle.finish()
         connection.shutdown()
@@ -99,7 +114,8 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     // MARK: - Listing
 
     public func instances() async throws -> [Instance] {
-        let snaps = try await listSnapshots()
+        var snaps = try await listSnapshots()
+        if await finishExitedGuests(snaps) { snaps = try await listSnapshots() }
         var result = snaps.map(makeInstance)
         let liveNames = Set(result.map(\.name))
         state.withLock {
@@ -121,8 +137,24 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
 
     /// The domain as libvirt knows it now, nil when libvirt has no such domain.
     func liveInstance(named name: String) async throws -> Instance? {
+        var snap = try await liveSnapshot(named: name)
+        if let s = snap, await finishExitedGuests([s]) {
+            snap = try await liveSnapshot(named: name)
+            if snap == nil { return nil }
+        }
+        guard let snap else { return nil }
+        var inst = makeInstance(snap)
+        if inst.state.isActive, snap.metadata?.workload?.hasLookupableInterface == true {
+            let found = await interfaceAddresses(name)
+            if !found.isEmpty { inst.addresses = found }
+        }
+        return inst
+    }
+
+    /// The domain's snapshot, nil when libvirt has no such domain.
+    func liveSnapshot(named name: String) async throws -> DomainSnapshot? {
         let cache = self.cache
-        let snap: DomainSnapshot? = try await connection.call { c in
+        return try await connection.call { c in
             guard let d = virDomainLookupByName(c, name) else {
                 let l = LibvirtErrors.last()
                 if LibvirtErrors.isNoDomain(l) { return nil }
@@ -131,7 +163,6 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
             defer { virDomainFree(d) }
             return LibvirtDomains.snapshot(d, cache: cache)
         }
-        return snap.map(makeInstance)
     }
 
     /// A transient domain vanishes from libvirt a moment before its STOPPED event is handled; if
@@ -173,8 +204,13 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
         var r = r
         r.host = host
         if r.state.isActive {
-            if let ending = libvirtLogPath(r.name).flatMap(LibvirtEnding.fromLogFile) {
-                let (st, reason, code) = ending.outcome
+            if let value = localExitLogPath(r.name).flatMap(LibvirtExitLog.value(at:)) {
+                let (st, code, reason) = GuestExit.outcome(debugExitValue: value)
+                r.state = st
+                r.exitReason = reason
+                r.exitCode = code
+            } else if let ending = libvirtLogPath(r.name).flatMap(LibvirtEnding.fromLogFile) {
+                let (st, reason, code) = ending.outcome(hasExitDevice: hasExitLog(r.name))
                 r.state = st
                 r.exitReason = reason
                 r.exitCode = code
@@ -199,6 +235,13 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
         }
         var exitCode: Int?
         if st == .exited, s.reason == Int32(VIR_DOMAIN_SHUTOFF_SHUTDOWN.rawValue) { exitCode = 0 }
+        // A persistent domain that ended through its exit device: the guest's value says how.
+        if st.isFinished, m != nil, let value = localExitLogPath(s.name).flatMap(LibvirtExitLog.value(at:)) {
+            let o = GuestExit.outcome(debugExitValue: value)
+            (st, exitCode, reason) = (o.state, o.exitCode, o.reason)
+        } else if st == .exited, s.reason == Int32(VIR_DOMAIN_SHUTOFF_FAILED.rawValue), m?.workload?.exitLogPath != nil {
+            (st, reason) = (.crashed, LibvirtEnding.qemuFailedText)
+        }
         var inst = Instance(
             name: s.name, backend: kind, host: host, image: m?.image ?? "", state: st,
             stateDetail: reason, stopDeadline: deadline, pid: nil,
@@ -209,6 +252,9 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
             accel: m?.accel, machine: m?.machine, append: m?.append, commandLine: nil,
             stateDirectory: nil, consoleLogPath: m?.logPath, managed: m != nil)
         inst.accelNote = m?.accelNote
+        inst.readyMillis = s.readyMillis
+        m?.workload?.apply(to: &inst)
+        if inst.addresses.isEmpty, st.isActive, let cached = cachedAddresses(s.name) { inst.addresses = cached }
         return inst
     }
 
@@ -233,4 +279,11 @@ struct LibvirtBackendState {
     var endWaiters: [String: [UUID: AsyncStream<Bool>.Continuation]] = [:]
     var consoleSessions: [String: LibvirtConsoleSession] = [:]
     var pollTask: Task<Void, Never>?
+    /// Names being started by this process, and those whose start failed; the next end event
+    /// of such a name (a start that failed after its domain existed) is not published.
+    var abandoned: Set<String> = []
+    /// Exit values read from a guest's exit file and not yet consumed by its STOPPED event.
+    var guestExits: [String: Int] = [:]
+    /// Guest addresses from libvirt (lease or ARP), with when they were read.
+    var addresses: [String: (found: [String], at: Date)] = [:]
 }

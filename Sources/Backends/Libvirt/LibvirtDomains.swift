@@ -17,16 +17,23 @@ struct DomainSnapshot: Sendable, Equatable {
     var rssBytes: UInt64?
     var persistent: Bool
     var metadata: DomainMetadata?
+    /// Launch to the first published TCP port accepting (see ``DomainReadiness``), once measured.
+    var readyMillis: Double? = nil
 }
 
 /// Caches each domain's unitop metadata by UUID (it never changes for a domain we created), so
 /// listing costs no per-domain round trip after the first sight.
+/// The readiness figure is cached once measured (it never changes for a run).
 final class MetadataCache: Sendable {
     private let entries = Mutex<[String: DomainMetadata?]>([:])
+    private let ready = Mutex<[String: Double]>([:])
 
     func get(_ uuid: String) -> DomainMetadata?? { entries.withLock { $0[uuid] } }
     func set(_ uuid: String, _ m: DomainMetadata?) { entries.withLock { $0[uuid] = m } }
     func forget(_ uuid: String) { _ = entries.withLock { $0.removeValue(forKey: uuid) } }
+    /// Keyed by `UUID/domain id` (one run).
+    func readyMillis(_ run: String) -> Double? { ready.withLock { $0[run] } }
+    func setReadyMillis(_ run: String, _ ms: Double) { ready.withLock { $0[run] = ms } }
 }
 
 /// Blocking reads and lookups on a `virConnectPtr`; called only on the connection's queue.
@@ -71,11 +78,27 @@ enum LibvirtDomains {
         let uuid = uuidString(dom)
         let name = domainName(dom)
         let persistent = transient.map { !$0.contains(name) } ?? (virDomainIsPersistent(dom) == 1)
+        let meta = metadata(dom, uuid: uuid, cache: cache)
+        let active = LibvirtDomainState.map(state: state, reason: reason).0.isActive
+        let ready = active && meta?.workload?.probedPort != nil ? readyMillis(dom, uuid: uuid, cache: cache) : nil
         return DomainSnapshot(
             name: name, uuid: uuid, state: state, reason: reason,
             maxMemKiB: UInt64(info.maxMem), vcpus: Int(info.nrVirtCpu), cpuTimeNs: info.cpuTime,
-            rssBytes: nil, persistent: persistent,
-            metadata: metadata(dom, uuid: uuid, cache: cache))
+            rssBytes: nil, persistent: persistent, metadata: meta, readyMillis: ready)
+    }
+
+    /// The readiness figure the probe stored in the live domain (one metadata read per listing
+    /// until it is there, then cached by UUID and run: the domain id changes at every start).
+    static func readyMillis(_ dom: OpaquePointer, uuid: String, cache: MetadataCache) -> Double? {
+        let key = uuid.isEmpty ? "" : "\(uuid)/\(virDomainGetID(dom))"
+        if !key.isEmpty, let cached = cache.readyMillis(key) { return cached }
+        guard let raw = virDomainGetMetadata(dom, Int32(VIR_DOMAIN_METADATA_ELEMENT.rawValue), DomainReadiness.namespace, 0) else {
+            return nil
+        }
+        defer { free(raw) }
+        guard let ms = DomainReadiness.parse(String(cString: raw)) else { return nil }
+        if !key.isEmpty { cache.setReadyMillis(key, ms) }
+        return ms
     }
 
     /// Resident memory of the domain's QEMU process in bytes, if libvirt reports it.

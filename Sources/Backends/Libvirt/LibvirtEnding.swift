@@ -20,8 +20,23 @@ enum LibvirtEnding: Sendable, Equatable {
     case migrated
     case other
 
-    /// State, reason and exit code recorded for this ending. The only code known is 0 for a
-    /// guest power-off; libvirt does not report QEMU's exit status (`exitCodes == false`).
+    /// State, reason and exit code recorded for this ending, when the guest wrote no exit value
+    /// (see ``LibvirtExitLog``; a value written takes precedence over every ending here). The
+    /// only code known here is 0 for a guest power-off.
+    ///
+    /// `hasExitDevice`: the domain reports exit values through the isa-debugcon file. QEMU then
+    /// never exits because of the guest, so exiting on its own is a QEMU failure (`crashed`);
+    /// without it (remote hosts, older domains) it may be isa-debug-exit, whose status libvirt
+    /// does not report.
+    func outcome(hasExitDevice: Bool) -> (state: InstanceState, reason: String, exitCode: Int?) {
+        if self == .exitedOnItsOwn, hasExitDevice { return (.crashed, Self.qemuFailedText, nil) }
+        return outcome
+    }
+
+    /// QEMU ended by itself although the guest did not power off or write an exit value.
+    static let qemuFailedText = "QEMU exited on its own (a QEMU failure; see libvirt's log of the domain)"
+
+    /// The outcome without an exit device (see ``outcome(hasExitDevice:)``).
     var outcome: (state: InstanceState, reason: String, exitCode: Int?) {
         switch self {
         case .poweredOff: return (.exited, "guest powered off", 0)

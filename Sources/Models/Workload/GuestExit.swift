@@ -20,9 +20,9 @@ public enum GuestExit {
     public static func outcome(debugExitValue value: Int) -> (state: InstanceState, exitCode: Int?, reason: String) {
         switch value {
         case unikraftHalt:
-            return (.exited, 0, "guest halted (Unikraft: isa-debug-exit 41, QEMU status 83)")
+            return (.exited, 0, "guest halted (Unikraft: isa-debug-exit 41)")
         case unikraftCrash:
-            return (.crashed, nil, "guest crashed (Unikraft: isa-debug-exit 42, QEMU status 85)")
+            return (.crashed, nil, "guest crashed (Unikraft: isa-debug-exit 42)")
         default:
             return (.exited, value, "guest exited (isa-debug-exit)")
         }
