@@ -79,8 +79,10 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
     }
 
     /// Copies the workload a spec asked for (network, ports, initrd, volumes, disks, the
-    /// addresses unitop assigned) into this instance.
+    /// addresses unitop assigned) into this instance, and the command line the guest was given
+    /// (``LaunchSpec/kernelCommandLine``: the parameters, Unikraft's additions and the arguments).
     public mutating func applyWorkload(of spec: LaunchSpec) {
+        if spec.bootDiskFormat == nil { append = spec.kernelCommandLine }
         network = spec.network; ports = spec.ports; initrd = spec.initrd; volumes = spec.volumes
         disks = spec.disks; unikraft = spec.unikraft
         if addresses.isEmpty { addresses = KernelCommandLine.assignedAddresses(spec) }

@@ -66,7 +66,7 @@ extension LibvirtBackend {
         let place = try placement(for: spec)
         let startedAt = Date()
         let workload = DomainWorkload(spec: spec, exitLogPath: place.exitLogPath, copies: place.copies)
-        let meta = DomainMetadata(image: spec.imagePath, kernelCopy: place.kernelCopy, append: spec.append,
+        let meta = DomainMetadata(image: spec.imagePath, kernelCopy: place.kernelCopy, append: spec.kernelCommandLine,
                                   machine: spec.machine, accel: kvm ? "kvm" : "tcg", startedAt: startedAt, logPath: place.logPath,
                                   accelNote: accelNote, workload: workload)
         let xml: String
