@@ -20,7 +20,10 @@ image)
     swiftc $SAN -parse-as-library -swift-version 6 -O -g -module-name ImageInspectorFuzz \
         "$ROOT/Fuzz/ImageInspectorFuzz/main.swift" \
         "$M/ImageInspector.swift" "$M/ImageNaming.swift" "$M/ByteSource.swift" \
-        "$M/ELFHeader.swift" "$M/ELFNotes.swift" "$M/MultibootHeader.swift" "$M/Image.swift" \
+        "$M/ELFHeader.swift" "$M/ELFNotes.swift" "$M/ELFSections.swift" "$M/MultibootHeader.swift" \
+        "$M/QCOW2Header.swift" "$M/Formatting.swift" "$M/Image.swift" "$M/Image+Kind.swift" \
+        "$M/Workload/"*.swift "$M/UnitopError.swift" "$M/InstanceState.swift" "$M/LaunchSpec.swift" \
+        "$M/LaunchLimits.swift" "$M/InstanceName.swift" "$M/MemorySize.swift" "$M/FileStatus.swift" \
         -o "$OUT/ImageInspectorFuzz"
     echo "$OUT/ImageInspectorFuzz"
     ;;
@@ -50,6 +53,7 @@ config)
         "$M/Config.swift" "$M/ConfigLoader.swift" "$M/TOMLDocument.swift" "$M/TOMLPreflight.swift" "$M/SidecarLoader.swift" \
         "$M/BoundedFile.swift" "$M/FileStatus.swift" "$M/TOMLTableReader.swift" "$M/UnitopError.swift" "$M/InstanceState.swift" "$M/LaunchSpec.swift" \
         "$M/MemorySize.swift" "$M/Image.swift" "$M/LaunchResolver.swift" "$M/LaunchLimits.swift" "$M/BackendKind.swift" "$M/InstanceName.swift" \
+        "$M/Workload/"*.swift "$M/Image+Kind.swift" "$M/QCOW2Header.swift" "$M/ByteSource.swift" "$M/Formatting.swift" \
         "$OUT/TOMLKit.o" "$OUT"/ctoml/*.o -lstdc++ \
         -o "$OUT/ConfigFuzz"
     echo "$OUT/ConfigFuzz"
