@@ -118,7 +118,8 @@ extension LibvirtBackend {
         state.withLock { $0.known[name] = inst }
         if !persist { records.save(inst) }
         if place.exitLogPath != nil { watchExit(name) }
-        if ReadinessSchedule.probedPort(spec.ports) != nil { spawnReadinessProbe(name) }
+        // The probe connects to the published port from here: only where the guest runs here too.
+        if parsed.isThisMachine, ReadinessSchedule.probedPort(spec.ports) != nil { spawnReadinessProbe(name) }
         hub.emit(.instanceChanged(inst))
         return inst
     }
