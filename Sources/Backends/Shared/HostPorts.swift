@@ -46,7 +46,4 @@ enum HostPorts {
         if p.protocol == .tcp, listen(fd, 1) != 0, errno == EADDRINUSE { return "is already in use" }
         return nil
     }
-
-    /// Where a probe connects for `p`: loopback for a wildcard host address.
-    static func connectAddress(_ p: PortMapping) -> String { p.connectAddress }
 }
