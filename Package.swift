@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // Deque: the TUI's per-instance CPU history (a bounded window for the sparklines).
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // SHA-256 of images uploaded to remote libvirt hosts (volumes are keyed by content hash).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // ncursesw, with C shims for macros (A_BOLD, KEY_F, ACS_*) and globals (stdscr, LINES).
@@ -53,6 +55,7 @@ let package = Package(
             dependencies: [
                 "Models", "QEMUMonitor", "CLibvirt", "CUnitopSys",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // State, actions, reducer, views, cell grid, ncurses driver, themes.

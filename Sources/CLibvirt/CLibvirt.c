@@ -26,7 +26,11 @@
       (virConnectPtr conn, virDomainPtr dom, int eventID, virConnectDomainEventGenericCallback cb, \
        void *opaque, virFreeCallback freecb), \
       (conn, dom, eventID, cb, opaque, freecb), -1) \
+    X(int, virConnectGetAllDomainStats, \
+      (virConnectPtr conn, unsigned int stats, virDomainStatsRecordPtr **retStats, unsigned int flags), \
+      (conn, stats, retStats, flags), -1) \
     X(char *, virConnectGetCapabilities, (virConnectPtr conn), (conn), NULL) \
+    X(int, virConnectIsAlive, (virConnectPtr conn), (conn), -1) \
     X(int, virConnectListAllDomains, (virConnectPtr conn, virDomainPtr **domains, unsigned int flags), \
       (conn, domains, flags), -1) \
     X(virConnectPtr, virConnectOpen, (const char *name), (name), NULL) \
@@ -75,6 +79,32 @@
     X(int, virEventRegisterDefaultImpl, (void), (), -1) \
     X(int, virEventRunDefaultImpl, (void), (), -1) \
     X(virErrorPtr, virGetLastError, (void), (), NULL) \
+    X(int, virStoragePoolBuild, (virStoragePoolPtr pool, unsigned int flags), (pool, flags), -1) \
+    X(int, virStoragePoolCreate, (virStoragePoolPtr pool, unsigned int flags), (pool, flags), -1) \
+    X(virStoragePoolPtr, virStoragePoolDefineXML, (virConnectPtr conn, const char *xmlDesc, unsigned int flags), \
+      (conn, xmlDesc, flags), NULL) \
+    X(int, virStoragePoolFree, (virStoragePoolPtr pool), (pool), -1) \
+    X(char *, virStoragePoolGetXMLDesc, (virStoragePoolPtr pool, unsigned int flags), (pool, flags), NULL) \
+    X(int, virStoragePoolIsActive, (virStoragePoolPtr pool), (pool), -1) \
+    X(int, virStoragePoolListAllVolumes, (virStoragePoolPtr pool, virStorageVolPtr **vols, unsigned int flags), \
+      (pool, vols, flags), -1) \
+    X(virStoragePoolPtr, virStoragePoolLookupByName, (virConnectPtr conn, const char *name), (conn, name), NULL) \
+    X(int, virStoragePoolRefresh, (virStoragePoolPtr pool, unsigned int flags), (pool, flags), -1) \
+    X(int, virStoragePoolSetAutostart, (virStoragePoolPtr pool, int autostart), (pool, autostart), -1) \
+    X(virStorageVolPtr, virStorageVolCreateXML, (virStoragePoolPtr pool, const char *xmldesc, unsigned int flags), \
+      (pool, xmldesc, flags), NULL) \
+    X(int, virStorageVolDelete, (virStorageVolPtr vol, unsigned int flags), (vol, flags), -1) \
+    X(int, virStorageVolDownload, \
+      (virStorageVolPtr vol, virStreamPtr stream, unsigned long long offset, unsigned long long length, unsigned int flags), \
+      (vol, stream, offset, length, flags), -1) \
+    X(int, virStorageVolFree, (virStorageVolPtr vol), (vol), -1) \
+    X(int, virStorageVolGetInfo, (virStorageVolPtr vol, virStorageVolInfoPtr info), (vol, info), -1) \
+    X(const char *, virStorageVolGetName, (virStorageVolPtr vol), (vol), NULL) \
+    X(char *, virStorageVolGetPath, (virStorageVolPtr vol), (vol), NULL) \
+    X(virStorageVolPtr, virStorageVolLookupByName, (virStoragePoolPtr pool, const char *name), (pool, name), NULL) \
+    X(int, virStorageVolUpload, \
+      (virStorageVolPtr vol, virStreamPtr stream, unsigned long long offset, unsigned long long length, unsigned int flags), \
+      (vol, stream, offset, length, flags), -1) \
     X(int, virStreamAbort, (virStreamPtr st), (st), -1) \
     X(int, virStreamEventAddCallback, \
       (virStreamPtr stream, int events, virStreamEventCallback cb, void *opaque, virFreeCallback ff), \
@@ -93,6 +123,7 @@
 
 /* Functions returning void: X(name, parameters, arguments). */
 #define UNITOP_VIR_VOID_FUNCTIONS(X) \
+    X(virDomainStatsRecordListFree, (virDomainStatsRecordPtr *stats), (stats)) \
     X(virDomainInterfaceFree, (virDomainInterfacePtr iface), (iface)) \
     X(virSetErrorFunc, (void *userData, virErrorFunc handler), (userData, handler))
 

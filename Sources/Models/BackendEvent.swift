@@ -17,4 +17,7 @@ public enum BackendEvent: Sendable, Equatable {
     case statsBatch([InstanceID: InstanceStats])
     /// The connection to a host changed; `host` is the host label.
     case connection(backend: BackendKind, host: String, ConnectionStatus)
+    /// How long the last round trip to a host took (a remote libvirt host's listing or stats poll),
+    /// in milliseconds; `host` is the host label.
+    case hostLatency(backend: BackendKind, host: String, milliseconds: Double)
 }

@@ -59,6 +59,8 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
     public var addresses: [String] = []
     /// The image is a Unikraft kernel.
     public var unikraft: Bool = false
+    /// The connection URI of the host the instance lives on (libvirt); nil for the local QEMU backend.
+    public var hostURI: String? = nil
 
     public init(
         name: String, backend: BackendKind, host: String, image: String, state: InstanceState,
@@ -99,6 +101,7 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
         case startedAt, uptimeSeconds, bootMillis, exitCode, exitReason, stats, accel, accelNote, machine
         case append, commandLine, stateDirectory, consoleLogPath, managed
         case readyMillis, network, ports, initrd, volumes, disks, addresses, unikraft
+        case hostURI = "uri"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -135,6 +138,7 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
         try c.encode(disks, forKey: .disks)
         try c.encode(addresses, forKey: .addresses)
         try c.encode(unikraft, forKey: .unikraft)
+        try c.encode(hostURI, forKey: .hostURI)
     }
 
     public init(from decoder: Decoder) throws {
@@ -170,5 +174,6 @@ public struct Instance: Codable, Sendable, Equatable, Identifiable {
         disks = try c.decodeIfPresent([DiskAttachment].self, forKey: .disks) ?? []
         addresses = try c.decodeIfPresent([String].self, forKey: .addresses) ?? []
         unikraft = try c.decodeIfPresent(Bool.self, forKey: .unikraft) ?? false
+        hostURI = try c.decodeIfPresent(String.self, forKey: .hostURI)
     }
 }

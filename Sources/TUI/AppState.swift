@@ -124,6 +124,8 @@ public struct AppState: Sendable {
     /// map is taken to report everything.
     public var backendCapabilities: [BackendRef: BackendCapabilities] = [:]
     public var connections: [BackendRef: ConnectionStatus] = [:]
+    /// The last round trip to each remote host, in milliseconds (``BackendEvent/hostLatency(backend:host:milliseconds:)``).
+    public var latencies: [BackendRef: Double] = [:]
     public var instancesLoaded: Set<BackendRef> = []
 
     public var readonly = false

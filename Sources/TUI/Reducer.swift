@@ -98,6 +98,12 @@ enum Reducer {
             if !state.backends.contains(ref) { state.backends.append(ref) }
             state.connections[ref] = status
             return true
+        case .hostLatency(let backend, let host, let ms):
+            let ref = BackendRef(kind: backend, host: host)
+            let old = state.latencies[ref]
+            state.latencies[ref] = ms
+            // Redraw only when the shown figure changes.
+            return old.map(Formatting.millis) != Formatting.millis(ms)
         }
     }
 

@@ -203,6 +203,7 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     func finishedRecord(_ r: Instance) -> Instance {
         var r = r
         r.host = host
+        r.hostURI = uri
         if r.state.isActive {
             if let value = localExitLogPath(r.name).flatMap(LibvirtExitLog.value(at:)) {
                 let (st, code, reason) = GuestExit.outcome(debugExitValue: value)
@@ -252,6 +253,7 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
             accel: m?.accel, machine: m?.machine, append: m?.append, commandLine: nil,
             stateDirectory: nil, consoleLogPath: m?.logPath, managed: m != nil)
         inst.accelNote = m?.accelNote
+        inst.hostURI = uri
         inst.readyMillis = s.readyMillis
         m?.workload?.apply(to: &inst)
         if inst.addresses.isEmpty, st.isActive, let cached = cachedAddresses(s.name) { inst.addresses = cached }
