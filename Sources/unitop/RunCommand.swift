@@ -88,7 +88,7 @@ struct RunCommand: AsyncParsableCommand {
             throw UnitopError.imageNotBootable(path: image.path, reason: image.reason ?? "unknown format")
         }
         let spec = try launchSpec(for: image, flags: flags, context: context)
-        let backend = try context.backend()
+        let backend = try context.launchBackend()
         if (try? await backend.instance(named: spec.name)) != nil {
             throw UnitopError.instanceExists(spec.name)
         }

@@ -26,7 +26,7 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     let config: Config
     let connection: LibvirtConnection
     let hub: LibvirtEventHub
-    let cache = MetadataCache()
+    let cache: MetadataCache
     let sampler = LibvirtStatsSampler()
     let records: LibvirtRecordStore
     let lifecycle: AsyncStream<LibvirtConnection.Event>.Continuation
@@ -71,6 +71,7 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
         self.paths = paths
         self.config = config
         records = LibvirtRecordStore(stateDirectory: paths.stateDirectory, uri: uri)
+        cache = MetadataCache(file: records.directory + "/" + Self.domainCacheFile)
         let relay = Relay()
         let (events, continuation) = AsyncStream<LibvirtConnection.Event>.makeStream()
         lifecycle = continuation
@@ -181,10 +182,30 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     /// How long a lookup waits for the end event of a domain that just vanished.
     static let eventGraceSeconds = 3.0
 
-    func listSnapshots(withRSS: Bool = false) async throws -> [DomainSnapshot] {
+    /// Every domain in one round trip (see ``LibvirtDomains/listAll(_:uri:cache:withStats:)``);
+    /// the time it took is published as the host's latency.
+    func listSnapshots(withStats: Bool = false) async throws -> [DomainSnapshot] {
         let cache = self.cache, uri = self.uri
-        return try await connection.call { c in try LibvirtDomains.listAll(c, uri: uri, cache: cache, withRSS: withRSS) }
+        let started = ContinuousClock.now
+        let snaps = try await connection.call { c in try LibvirtDomains.listAll(c, uri: uri, cache: cache, withStats: withStats) }
+        noteLatency(ContinuousClock.now - started)
+        return snaps
     }
+
+    /// Publishes a round trip's duration when the figure shown (``Formatting/millis(_:)``) changes.
+    func noteLatency(_ d: Duration) {
+        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        let shown = Formatting.millis(ms)
+        let changed: Bool = state.withLock {
+            guard $0.latencyShown != shown else { return false }
+            $0.latencyShown = shown
+            return true
+        }
+        if changed { hub.emit(.hostLatency(backend: kind, host: host, milliseconds: ms)) }
+    }
+
+    /// The file of ``MetadataCache`` under this URI's state directory.
+    static let domainCacheFile = "domains.cache"
 
     /// libvirt's own log of domain `name` when it is on this machine (root's session domains log
     /// there too).
@@ -286,6 +307,10 @@ struct LibvirtBackendState {
     var abandoned: Set<String> = []
     /// Exit values read from a guest's exit file and not yet consumed by its STOPPED event.
     var guestExits: [String: Int] = [:]
+    /// The host latency last published (as shown), see ``LibvirtBackend/noteLatency(_:)``.
+    var latencyShown: String?
     /// Guest addresses from libvirt (lease or ARP), with when they were read.
     var addresses: [String: (found: [String], at: Date)] = [:]
 }
+
+extension LibvirtBackend: HostURIProviding {}
