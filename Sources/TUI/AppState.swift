@@ -14,6 +14,8 @@ public struct BackendRef: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public init(kind: BackendKind, host: String) { self.kind = kind; self.host = host }
     public var description: String { "\(kind):\(host)" }
+    /// The host label of the local QEMU backend (and of this machine's images).
+    public static let localHost = "local"
 }
 
 /// A status bar message: kept until replaced.
@@ -126,6 +128,8 @@ public struct AppState: Sendable {
     public var connections: [BackendRef: ConnectionStatus] = [:]
     /// The last round trip to each remote host, in milliseconds (``BackendEvent/hostLatency(backend:host:milliseconds:)``).
     public var latencies: [BackendRef: Double] = [:]
+    /// Only this host's instances and images are listed (`H` cycles); nil: every host.
+    public var hostFilter: String?
     public var instancesLoaded: Set<BackendRef> = []
 
     public var readonly = false
