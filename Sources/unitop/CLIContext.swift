@@ -51,16 +51,18 @@ struct CLIContext {
         return try BackendFactory.make(kind: kind, uri: options.connect, paths: paths, config: config)
     }
 
-    /// The hosts a listing or action covers. With `--backend` or `--connect`: that one backend.
-    /// Otherwise every configured host: local QEMU, then each libvirt URI of the config (one that
-    /// cannot even be set up, say libvirt missing, is one line on stderr and left out). `--host`
-    /// narrows either to one host.
+    /// The hosts a listing or action covers. With `--connect` (or `--backend libvirt` and no
+    /// URIs configured): that one libvirt connection; with `--backend qemu`: the local QEMU
+    /// backend. Otherwise every configured host: local QEMU (not with `--backend libvirt`), then
+    /// each libvirt URI of the config (one that cannot even be set up, say libvirt missing, is one
+    /// line on stderr and left out). `--host` narrows any of these to one host.
     func fleet() throws -> Fleet {
-        var backends: [any UnikernelBackend]
-        if options.backend != nil || options.connect != nil {
+        var backends: [any UnikernelBackend] = []
+        let kind = try options.backend.map { text throws(UnitopError) in try BackendKind.parse(text) }
+        if options.connect != nil || kind == .qemu || (kind == .libvirt && config.libvirtURIs.isEmpty) {
             backends = [try backend()]
         } else {
-            backends = [try BackendFactory.make(kind: .qemu, uri: nil, paths: paths, config: config)]
+            if kind == nil { backends.append(try BackendFactory.make(kind: .qemu, uri: nil, paths: paths, config: config)) }
             var labels: Set<String> = ["local"]
             for uri in config.libvirtURIs {
                 do {
