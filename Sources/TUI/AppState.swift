@@ -14,8 +14,6 @@ public struct BackendRef: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public init(kind: BackendKind, host: String) { self.kind = kind; self.host = host }
     public var description: String { "\(kind):\(host)" }
-    /// The host label of the local QEMU backend (and of this machine's images).
-    public static let localHost = "local"
 }
 
 /// A status bar message: kept until replaced.

@@ -37,7 +37,7 @@ enum ImagesTableView {
             var cx = 1
             cx += grid.put(img.name.truncated(to: nameW, ellipsis: s.symbols.ellipsis), x: cx, y: y, style: st(nil), maxWidth: nameW)
             cx = 1 + nameW + 1
-            let values = [img.host ?? BackendRef.localHost, img.kind, img.format.rawValue, img.arch ?? s.symbols.emDash, Formatting.bytes(img.sizeBytes),
+            let values = [img.host ?? HostLabel.local, img.kind, img.format.rawValue, img.arch ?? s.symbols.emDash, Formatting.bytes(img.sizeBytes),
                           img.modifiedAt.map(Formatting.date) ?? s.symbols.emDash]
             for (i, (_, w, right)) in fixedCols.enumerated() {
                 let v = values[i]

@@ -76,7 +76,7 @@ extension Reducer {
         let selectedPath = state.selectedImage?.path
         let host = state.hostFilter
         state.imageRows = state.images.indices.filter { i in
-            (host == nil || (state.images[i].host ?? BackendRef.localHost) == host) && (f.isEmpty || state.images[i].name.lowercased().contains(f) || state.images[i].path.lowercased().contains(f))
+            (host == nil || (state.images[i].host ?? HostLabel.local) == host) && (f.isEmpty || state.images[i].name.lowercased().contains(f) || state.images[i].path.lowercased().contains(f))
         }.sorted { state.images[$0].name.lowercased() < state.images[$1].name.lowercased() }
         if let p = selectedPath, let i = state.imageRows.firstIndex(where: { state.images[$0].path == p }) {
             state.imageCursor = i
@@ -124,7 +124,7 @@ extension Reducer {
         var hosts: [String] = []
         for b in state.backends where !hosts.contains(b.host) { hosts.append(b.host) }
         guard hosts.count > 1 || state.hostFilter != nil else {
-            setMessage(&state, "only one host: \(hosts.first ?? BackendRef.localHost)", error: false)
+            setMessage(&state, "only one host: \(hosts.first ?? HostLabel.local)", error: false)
             return
         }
         if let current = state.hostFilter, let i = hosts.firstIndex(of: current) {

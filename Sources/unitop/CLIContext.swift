@@ -63,7 +63,7 @@ struct CLIContext {
             backends = [try backend()]
         } else {
             if kind == nil { backends.append(try BackendFactory.make(kind: .qemu, uri: nil, paths: paths, config: config)) }
-            var labels: Set<String> = ["local"]
+            var labels: Set<String> = [HostLabel.local]
             for uri in config.libvirtURIs {
                 do {
                     let b = try BackendFactory.make(kind: .libvirt, uri: uri, paths: paths, config: config)

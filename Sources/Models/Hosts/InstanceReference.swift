@@ -13,7 +13,7 @@ public struct InstanceReference: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws(UnitopError) {
         if let slash = text.lastIndex(of: "/") {
             let host = String(text[..<slash])
-            guard Self.isHostLabel(host) else {
+            guard HostLabel.isValid(host) else {
                 throw .invalidName(text, reason: "expected NAME or HOST/NAME, where HOST is a host label such as local, system or lab1")
             }
             self.host = host
@@ -25,16 +25,6 @@ public struct InstanceReference: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init(host: String?, name: String) { self.host = host; self.name = name }
-
-    /// Whether `text` can be a host label: a letter or digit, then letters, digits, `.`, `_`,
-    /// `-` and `:` (at most 255 bytes).
-    public static func isHostLabel(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, text.utf8.count <= 255,
-              ("0"..."9").contains(first) || ("a"..."z").contains(first) || ("A"..."Z").contains(first) else { return false }
-        return text.unicodeScalars.allSatisfy { s in
-            ("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s) || ".-_:".unicodeScalars.contains(s)
-        }
-    }
 
     /// `HOST/NAME`, or `NAME` without a host.
     public var description: String { host.map { "\($0)/\(name)" } ?? name }
