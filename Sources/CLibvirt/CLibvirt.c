@@ -91,8 +91,12 @@
     X(virStoragePoolPtr, virStoragePoolLookupByName, (virConnectPtr conn, const char *name), (conn, name), NULL) \
     X(int, virStoragePoolRefresh, (virStoragePoolPtr pool, unsigned int flags), (pool, flags), -1) \
     X(int, virStoragePoolSetAutostart, (virStoragePoolPtr pool, int autostart), (pool, autostart), -1) \
+    X(int, virStoragePoolUndefine, (virStoragePoolPtr pool), (pool), -1) \
     X(virStorageVolPtr, virStorageVolCreateXML, (virStoragePoolPtr pool, const char *xmldesc, unsigned int flags), \
       (pool, xmldesc, flags), NULL) \
+    X(virStorageVolPtr, virStorageVolCreateXMLFrom, \
+      (virStoragePoolPtr pool, const char *xmldesc, virStorageVolPtr clonevol, unsigned int flags), \
+      (pool, xmldesc, clonevol, flags), NULL) \
     X(int, virStorageVolDelete, (virStorageVolPtr vol, unsigned int flags), (vol, flags), -1) \
     X(int, virStorageVolDownload, \
       (virStorageVolPtr vol, virStreamPtr stream, unsigned long long offset, unsigned long long length, unsigned int flags), \
