@@ -29,6 +29,8 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     let cache = MetadataCache()
     let sampler = LibvirtStatsSampler()
     let records: LibvirtRecordStore
+    /// Content hashes of local files uploaded to hosts (see ``LibvirtBackend/storeOnHost(_:what:)``).
+    let hashes: ContentHashCache
     let lifecycle: AsyncStream<LibvirtConnection.Event>.Continuation
     /// Watches the exit files of the domains this process started or shows (see ``LibvirtExitLog``).
     let exitWatcher = LibvirtExitLog.Watcher(hub: ConsoleLogFollower.hub)
@@ -58,9 +60,11 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     /// `readinessProbeCommand`: argv of a detached process that runs ``probeReadiness(_:schedule:)``
     /// for the instance name appended to it (the executable's hidden `__probe-ready` command);
     /// without it, `readyMillis` is measured only when something calls the probe.
+    /// `treatAsRemote`: see ``LibvirtURI/init(_:treatAsRemote:)`` (tests of the remote path on a
+    /// local daemon of another account).
     public init(uri: String, paths: UnitopPaths, config: Config, connectTimeout: Double = 10,
-                readinessProbeCommand: [String]? = nil) throws {
-        parsed = try LibvirtURI(uri)
+                readinessProbeCommand: [String]? = nil, treatAsRemote: Bool = false) throws {
+        parsed = try LibvirtURI(uri, treatAsRemote: treatAsRemote)
         capabilities = BackendCapabilities(exitCodes: parsed.isThisMachine && !parsed.isTest, bootTime: false, processID: false)
         self.readinessProbeCommand = readinessProbeCommand
         if let why = unitop_vir_load_error() {
@@ -71,6 +75,7 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
         self.paths = paths
         self.config = config
         records = LibvirtRecordStore(stateDirectory: paths.stateDirectory, uri: uri)
+        hashes = ContentHashCache(file: paths.stateDirectory + "/content-hashes.json")
         let relay = Relay()
         let (events, continuation) = AsyncStream<LibvirtConnection.Event>.makeStream()
         lifecycle = continuation
@@ -286,6 +291,9 @@ struct LibvirtBackendState {
     var abandoned: Set<String> = []
     /// Exit values read from a guest's exit file and not yet consumed by its STOPPED event.
     var guestExits: [String: Int] = [:]
+    /// Local files uploaded to the host by this backend, and files checked for upload.
+    var uploads = 0
+    var uploadChecks = 0
     /// Guest addresses from libvirt (lease or ARP), with when they were read.
     var addresses: [String: (found: [String], at: Date)] = [:]
 }
