@@ -1,0 +1,125 @@
+@testable import Backends
+import Foundation
+import Models
+import Testing
+import UnitopTesting
+
+/// Images travel and console history from boot on a host that is not this machine, against the
+/// private session libvirtd of the test user (`scripts/libvirt-private.sh`, purged afterwards):
+/// its `qemu+unix` URI is treated as remote (``LibvirtURI/treatAsRemote``), so every file goes
+/// through the libvirt API, as over ssh. The image comes from a root-only folder the daemon's
+/// user cannot read: it can only boot by upload.
+@Suite(.serialized)
+struct LibvirtRemoteStorageTests {
+    /// Everything one test needs: the daemon's folder and URI, a backend treating it as remote.
+    struct Host {
+        let dir: String
+        let uri: String
+        let backend: LibvirtBackend
+        let home: TemporaryHome
+
+        /// The daemon's pool folder: the test defines the daemon's `default` pool at DIR/images
+        /// (its user has no home to build the session default in), so `unitop` goes under it.
+        var poolDirectory: String { dir + "/images/unitop" }
+    }
+
+    static func withHost(_ body: (Host) async throws -> Void) async throws {
+        let port = try LibvirtReconnectTests.freePort()
+        let dir = "/tmp/unitop-lvs-" + UUID().uuidString.prefix(8).lowercased()
+        defer { _ = try? LibvirtSystemTests.spawnAndWait([LibvirtReconnectTests.script, "purge", dir], timeout: 90) }
+        try #require(try await LibvirtReconnectTests.privateDaemon(["up", dir, String(port)]) == 0, "cannot start the private libvirtd")
+        let uri = "qemu+unix:///session?socket=\(dir)/run/libvirt/libvirt-sock"
+        let defined = LibvirtSystemTests.virsh(["pool-define-as", "default", "dir", "--target", dir + "/images"], uri: uri)
+        try #require(defined?.status == 0, "cannot define the default pool: \(defined?.stderr ?? "")")
+        let home = try TemporaryHome(prefix: "lvstore")
+        let paths = UnitopPaths.resolve(environment: home.environment)
+        let b = try LibvirtBackend(uri: uri, paths: paths, config: Config(), connectTimeout: 10, treatAsRemote: true)
+        defer { b.close(); home.remove() }
+        try await body(Host(dir: dir, uri: uri, backend: b, home: home))
+    }
+
+    /// A copy of fixture `name` in a fresh folder of mode 0700 owned by root (removed by the caller).
+    static func rootOnlyCopy(_ name: String, extraBytes: Int = 0) throws -> (path: String, folder: String) {
+        let folder = NSTemporaryDirectory() + "unitop-secret-" + UUID().uuidString.prefix(8).lowercased()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let path = folder + "/" + name + ".elf"
+        var data = try Data(contentsOf: URL(fileURLWithPath: try LibvirtSystemTests.fixture(name)))
+        if extraBytes > 0 { data.append(Data((0..<extraBytes).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) })) }
+        try data.write(to: URL(fileURLWithPath: path))
+        return (path, folder)
+    }
+
+    /// Every byte of a stream that ends by itself (at most `timeout` seconds).
+    static func collect(_ stream: AsyncThrowingStream<[UInt8], Error>, timeout: Double = 30) async throws -> [UInt8] {
+        let rec = ConsoleRecorder(stream)
+        defer { rec.cancel() }
+        try #require(await LibvirtTestSupport.eventually(timeout: timeout) { rec.finished }, "the history stream did not end")
+        if let e = rec.error { throw e }
+        return rec.bytes
+    }
+
+    /// The heartbeat numbers in the hello fixture's output, in order.
+    static func heartbeats(_ text: String) -> [Int] {
+        text.components(separatedBy: "heartbeat ").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+    }
+
+    @Test func imageUploadedOnceBootsAndConsoleHasHistoryFromBoot() async throws {
+        try await Self.withHost { host in
+            let b = host.backend
+            let (image, folder) = try Self.rootOnlyCopy("hello")
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let first = LibvirtSystemTests.uniqueName("travel"), second = LibvirtSystemTests.uniqueName("again")
+
+            let inst = try await b.start(LaunchSpec(name: first, imagePath: image, memoryMiB: 32, append: "heartbeat_ms=200", accel: .tcg))
+            #expect(inst.image == image, "the metadata keeps the path the user gave")
+            #expect(b.state.withLock { $0.uploads } == 1)
+            let pool = LibvirtSystemTests.virsh(["pool-dumpxml", "unitop"], uri: host.uri)?.stdout ?? ""
+            #expect(pool.contains("<path>\(host.poolDirectory)</path>"), "the pool is created under the default pool")
+            #expect(LibvirtSystemTests.virsh(["pool-info", "unitop"], uri: host.uri)?.stdout.contains("Autostart:      yes") == true)
+            #expect(inst.consoleLogPath == host.poolDirectory + "/unitop-\(first).console.log")
+
+            // Follow from the first byte; later output arrives with nothing doubled at the seam.
+            let live = ConsoleRecorder(b.console(first, history: .all, follow: true))
+            defer { live.cancel() }
+            #expect(await live.wait(for: "heartbeat 3", timeout: 60))
+            let history = String(decoding: try await Self.collect(b.console(first, history: .all, follow: false)), as: UTF8.self)
+            #expect(history.contains("unitop-fixture hello booted"))
+            #expect(live.text.hasPrefix(history) || history.hasPrefix(live.text), "history and live output are the same bytes from boot")
+            let last = Self.heartbeats(history).last ?? 0
+            #expect(await live.wait(for: "heartbeat \(last + 3)\r\n", timeout: 60))
+            try await b.sendConsoleInput(first, bytes: Array("again\r".utf8))
+            #expect(await live.wait(for: "you typed: again", timeout: 30))
+            let beats = Self.heartbeats(live.text)
+            #expect(beats == Array(1...(beats.last ?? 1)), "every heartbeat once, in order: \(beats)")
+            #expect(live.text.components(separatedBy: "hello booted").count == 2, "the banner once")
+            let tail = try await Self.collect(b.console(first, history: .tail(bytes: 12), follow: false))
+            #expect(tail.count == 12)
+
+            // A second start of the same image uploads nothing.
+            _ = try await b.start(LaunchSpec(name: second, imagePath: image, memoryMiB: 32, accel: .tcg))
+            #expect(b.state.withLock { $0.uploads } == 1)
+            #expect(b.state.withLock { $0.uploadChecks } == 2)
+            let other = ConsoleRecorder(b.console(second, history: .all, follow: true))
+            defer { other.cancel() }
+            #expect(await other.wait(for: "unitop-fixture hello booted", timeout: 60))
+
+            // The host's images: the uploaded one, inspected from its bytes there.
+            let stored = try await b.storedImages()
+            #expect(stored.count == 1)
+            #expect(stored.first?.name == "hello")
+            #expect(stored.first?.format == .multiboot)
+            #expect(stored.first?.host == b.host)
+            #expect(stored.first?.path.hasPrefix(host.poolDirectory + "/") == true)
+
+            // Removing the instances removes their logs from the pool, not the shared image.
+            for n in [first, second] {
+                try await b.remove(n, force: true)
+            }
+            let vols = LibvirtSystemTests.virsh(["vol-list", "unitop"], uri: host.uri)?.stdout ?? ""
+            #expect(!vols.contains("unitop-\(first)") && !vols.contains("unitop-\(second)"), "volumes left: \(vols)")
+            #expect(vols.contains("-hello.elf"))
+            #expect(await LibvirtTestSupport.eventually(timeout: 15) { live.finished }, "following ends when the domain is gone")
+            #expect(live.error == nil)
+        }
+    }
+}
