@@ -122,4 +122,41 @@ struct LibvirtRemoteStorageTests {
             #expect(live.error == nil)
         }
     }
+
+    /// Benchmark (not a test of timing): storing a 10 MiB image on the host the first time
+    /// (hash + upload + copy into place) and again (cached hash + one lookup), and again from a
+    /// fresh state directory (hash read again, no upload). Medians of `UNITOP_BENCH_UPLOAD_RUNS`
+    /// (default 5); printed as one `BENCH upload …` line (scripts/bench/bench_upload.py). Runs
+    /// only with `UNITOP_LIBVIRT_BENCH=1`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["UNITOP_LIBVIRT_BENCH"] == "1"))
+    func uploadBenchmark() async throws {
+        let runs = Int(ProcessInfo.processInfo.environment["UNITOP_BENCH_UPLOAD_RUNS"] ?? "") ?? 5
+        try await Self.withHost { host in
+            let (image, folder) = try Self.rootOnlyCopy("hello", extraBytes: 10 << 20)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            var first: [Double] = [], again: [Double] = [], fresh: [Double] = []
+            func time(_ body: () async throws -> Void) async rethrows -> Double {
+                let t = ContinuousClock.now
+                try await body()
+                let d = ContinuousClock.now - t
+                return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            }
+            for _ in 0..<runs {
+                let home2 = try TemporaryHome(prefix: "lvbench")
+                defer { home2.remove() }
+                let other = try LibvirtBackend(uri: host.uri, paths: UnitopPaths.resolve(environment: home2.environment),
+                                               config: Config(), treatAsRemote: true)
+                defer { other.close() }
+                var stored: [LibvirtBackend.HostFile?] = []
+                first.append(try await time { stored.append(try await host.backend.storeOnHost(image, what: "image")) })
+                again.append(try await time { stored.append(try await host.backend.storeOnHost(image, what: "image")) })
+                fresh.append(try await time { stored.append(try await other.storeOnHost(image, what: "image")) })
+                #expect(stored.map { $0?.uploaded } == [true, false, false])
+                try await host.backend.deleteHostVolumes([stored.first??.volume ?? ""])
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: image)[.size] as? Int) ?? 0
+            print(String(format: "BENCH upload bytes=%d runs=%d first=%.4f again=%.4f fresh_state=%.4f",
+                         size, runs, LibvirtSystemTests.median(first), LibvirtSystemTests.median(again), LibvirtSystemTests.median(fresh)))
+        }
+    }
 }
