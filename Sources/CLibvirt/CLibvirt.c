@@ -103,8 +103,11 @@
       (vol, stream, offset, length, flags), -1) \
     X(int, virStorageVolFree, (virStorageVolPtr vol), (vol), -1) \
     X(int, virStorageVolGetInfo, (virStorageVolPtr vol, virStorageVolInfoPtr info), (vol, info), -1) \
+    X(int, virStorageVolGetInfoFlags, (virStorageVolPtr vol, virStorageVolInfoPtr info, unsigned int flags), \
+      (vol, info, flags), -1) \
     X(const char *, virStorageVolGetName, (virStorageVolPtr vol), (vol), NULL) \
     X(char *, virStorageVolGetPath, (virStorageVolPtr vol), (vol), NULL) \
+    X(char *, virStorageVolGetXMLDesc, (virStorageVolPtr vol, unsigned int flags), (vol, flags), NULL) \
     X(virStorageVolPtr, virStorageVolLookupByName, (virStoragePoolPtr pool, const char *name), (pool, name), NULL) \
     X(int, virStorageVolUpload, \
       (virStorageVolPtr vol, virStreamPtr stream, unsigned long long offset, unsigned long long length, unsigned int flags), \

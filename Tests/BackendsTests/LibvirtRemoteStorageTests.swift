@@ -123,6 +123,38 @@ struct LibvirtRemoteStorageTests {
         }
     }
 
+    /// Writable files are never shared: a qcow2 boot disk and a writable raw `--disk`, both from a
+    /// root-only folder, are uploaded once by content and copied per instance on the host; the
+    /// guest boots from the copy; `rm` deletes the copies and keeps the uploaded images.
+    @Test func diskImagesAreCopiedPerInstanceOnTheHost() async throws {
+        let qcow = Fixtures.directory + "/disk.qcow2", raw = Fixtures.directory + "/disk.img"
+        try #require(FileManager.default.fileExists(atPath: qcow) && FileManager.default.fileExists(atPath: raw),
+                     "disk fixtures missing: make -C fixtures disks")
+        try await Self.withHost { host in
+            let b = host.backend
+            let folder = NSTemporaryDirectory() + "unitop-secret-" + UUID().uuidString.prefix(8).lowercased()
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try FileManager.default.copyItem(atPath: qcow, toPath: folder + "/boot.qcow2")
+            try FileManager.default.copyItem(atPath: raw, toPath: folder + "/data.img")
+            let name = LibvirtSystemTests.uniqueName("disks")
+            let spec = LaunchSpec(name: name, imagePath: folder + "/boot.qcow2", memoryMiB: 32, accel: .tcg, bootDiskFormat: .qcow2,
+                                  disks: [DiskAttachment(path: folder + "/data.img", format: .raw)])
+            _ = try await b.start(spec)
+            #expect(b.state.withLock { $0.uploads } == 2)
+            let out = ConsoleRecorder(b.console(name, history: .all, follow: true))
+            defer { out.cancel() }
+            #expect(await out.wait(for: "unitop-fixture disk booted", timeout: 60), "output: \(out.text)")
+            let vols = LibvirtSystemTests.virsh(["vol-list", "unitop"], uri: host.uri)?.stdout ?? ""
+            #expect(vols.contains("unitop-\(name).boot") && vols.contains("unitop-\(name).disk0"), "volumes: \(vols)")
+            #expect(vols.contains("-boot.qcow2") && vols.contains("-data.img"))
+            try await b.remove(name, force: true)
+            let after = LibvirtSystemTests.virsh(["vol-list", "unitop"], uri: host.uri)?.stdout ?? ""
+            #expect(!after.contains("unitop-\(name)"), "volumes left: \(after)")
+            #expect(after.contains("-boot.qcow2") && after.contains("-data.img"))
+        }
+    }
+
     /// Benchmark (not a test of timing): storing a 10 MiB image on the host the first time
     /// (hash + upload + copy into place) and again (cached hash + one lookup), and again from a
     /// fresh state directory (hash read again, no upload). Medians of `UNITOP_BENCH_UPLOAD_RUNS`

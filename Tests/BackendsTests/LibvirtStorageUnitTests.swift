@@ -37,6 +37,9 @@ struct LibvirtStorageUnitTests {
         let huge = "<pool>" + String(repeating: "<x/>", count: 100_000) + "<target><path>/far</path></target></pool>"
         #expect(LibvirtStoragePool.targetPath(inXML: huge) == nil)
         #expect(XMLEscaping.unescape("a&#65;&#x42;&bogus;&") == "aAB&bogus;&")
+        #expect(LibvirtVolumes.format(inXML: "<volume><target><path>/p</path><format type='qcow2'/></target></volume>") == "qcow2")
+        #expect(LibvirtVolumes.format(inXML: "<volume><target><format type='q;rm'/></target></volume>") == nil)
+        #expect(LibvirtVolumes.format(inXML: "<volume><format type='raw'/></volume>") == nil)
     }
 
     @Test func volumeNamesKeepTheExtension() {

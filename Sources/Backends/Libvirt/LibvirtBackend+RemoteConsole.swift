@@ -9,16 +9,15 @@ extension LibvirtBackend {
     /// Reads console log volumes of the `unitop` pool through this backend's connection.
     struct PoolLogSource: RemoteConsoleLog.Source {
         let connection: LibvirtConnection
-        let uri: LibvirtURI
 
         func sizes(_ volumes: [String]) async throws -> [UInt64?] {
-            let uri = self.uri
-            return try await connection.call { c in
-                let opened = try LibvirtStoragePool.open(c, uri: uri)
-                defer { virStoragePoolFree(opened.pool) }
-                _ = virStoragePoolRefresh(opened.pool, 0)
+            try await connection.call { c in
+                let pool = try LibvirtStoragePool.lookup(c)
+                defer { virStoragePoolFree(pool) }
+                _ = virStoragePoolRefresh(pool, 0)
+                let present = try LibvirtVolumes.names(pool)
                 return volumes.map { name in
-                    guard let v = LibvirtVolumes.lookup(opened.pool, name) else { return nil }
+                    guard present.contains(name), let v = LibvirtVolumes.lookup(pool, name) else { return nil }
                     defer { virStorageVolFree(v) }
                     return LibvirtVolumes.size(v)
                 }
@@ -26,14 +25,13 @@ extension LibvirtBackend {
         }
 
         func read(_ volume: String, offset: UInt64, maxBytes: Int) async throws -> (size: UInt64?, bytes: [UInt8]) {
-            let uri = self.uri
-            return try await connection.call { c in
-                let opened = try LibvirtStoragePool.open(c, uri: uri)
-                defer { virStoragePoolFree(opened.pool) }
-                var found = LibvirtVolumes.lookup(opened.pool, volume)
+            try await connection.call { c in
+                let pool = try LibvirtStoragePool.lookup(c)
+                defer { virStoragePoolFree(pool) }
+                var found = LibvirtVolumes.lookup(pool, volume)
                 if found == nil {  // created by virtlogd after the pool's last refresh
-                    _ = virStoragePoolRefresh(opened.pool, 0)
-                    found = LibvirtVolumes.lookup(opened.pool, volume)
+                    _ = virStoragePoolRefresh(pool, 0)
+                    found = LibvirtVolumes.lookup(pool, volume)
                 }
                 guard let v = found else { return (nil, []) }
                 defer { virStorageVolFree(v) }
@@ -60,7 +58,7 @@ extension LibvirtBackend {
 
     /// The console stream of `name` read from its log volume.
     func remoteConsole(_ name: String, volume: String, history: ConsoleHistory, follow: Bool) -> AsyncThrowingStream<[UInt8], Error> {
-        RemoteConsoleLog.stream(volume: volume, source: PoolLogSource(connection: connection, uri: parsed),
+        RemoteConsoleLog.stream(volume: volume, source: PoolLogSource(connection: connection),
                                 history: history, follow: follow,
                                 hasEnded: { [weak self] in self?.hasEnded(name) ?? true })
     }

@@ -51,10 +51,10 @@ extension LibvirtBackend {
         try await deleteHostVolumes(Self.instanceVolumeNames(spec.name))
         var place = Placement(kernelPath: spec.imagePath, kernelCopy: nil, logPath: dir + "/" + prefix + ".console.log")
         do {
-            if let format = spec.bootDiskFormat {
+            if spec.bootDiskFormat != nil {
                 place.bootDiskPath = spec.imagePath
                 if let f = try await storeOnHost(spec.imagePath, what: "disk image") {
-                    place.bootDiskPath = try await copyOnHost(f.volume, to: prefix + ".boot", format: format.rawValue, place: &place)
+                    place.bootDiskPath = try await copyOnHost(f.volume, to: prefix + ".boot", place: &place)
                 }
             } else if let f = try await storeOnHost(spec.imagePath, what: "image") {
                 place.kernelPath = f.path
@@ -66,7 +66,7 @@ extension LibvirtBackend {
             for (i, d) in spec.disks.enumerated() {
                 guard let f = try await storeOnHost(d.path, what: "disk") else { continue }
                 disks[i].path = d.readOnly ? f.path
-                    : try await copyOnHost(f.volume, to: prefix + ".disk\(i)", format: d.format.rawValue, place: &place)
+                    : try await copyOnHost(f.volume, to: prefix + ".disk\(i)", place: &place)
             }
             place.disks = disks
         } catch {
@@ -89,7 +89,7 @@ extension LibvirtBackend {
     }
 
     /// Copies the volume `source` to the per-instance volume `name` on the host; returns its path.
-    func copyOnHost(_ source: String, to name: String, format: String, place: inout Placement) async throws -> String {
+    func copyOnHost(_ source: String, to name: String, place: inout Placement) async throws -> String {
         let uri = parsed, host = self.host
         let path: String = try await connection.call { c in
             let opened = try LibvirtStoragePool.open(c, uri: uri)
@@ -99,8 +99,7 @@ extension LibvirtBackend {
             }
             defer { virStorageVolFree(src) }
             LibvirtVolumes.delete(opened.pool, name)
-            let v = try LibvirtVolumes.clone(opened.pool, name: name, from: src, format: format,
-                                             bytes: LibvirtVolumes.size(src) ?? 0, host: host)
+            let v = try LibvirtVolumes.clone(opened.pool, name: name, from: src, host: host)
             defer { virStorageVolFree(v) }
             guard let p = LibvirtVolumes.path(v) else { throw UnitopError.failed("volume \(name) on \(host) has no path") }
             return p
@@ -124,7 +123,8 @@ extension LibvirtBackend {
             let opened = try LibvirtStoragePool.open(c, uri: uri)
             defer { virStoragePoolFree(opened.pool) }
             _ = virStoragePoolRefresh(opened.pool, 0)
-            for n in names where !LibvirtVolumes.delete(opened.pool, n) {
+            let present = try LibvirtVolumes.names(opened.pool)
+            for n in names where present.contains(n) && !LibvirtVolumes.delete(opened.pool, n) {
                 LibvirtBackend.log.warning("cannot delete volume", metadata: ["volume": "\(n)", "error": "\(LibvirtErrors.last().message)"])
             }
         }
@@ -219,7 +219,7 @@ extension LibvirtBackend {
                 throw UnitopError.failed("uploaded volume \(partial) vanished on \(host)")
             }
             defer { _ = virStorageVolDelete(src, 0); virStorageVolFree(src) }
-            let v = try LibvirtVolumes.clone(opened.pool, name: name, from: src, format: "raw", bytes: size, host: host)
+            let v = try LibvirtVolumes.clone(opened.pool, name: name, from: src, host: host)
             defer { virStorageVolFree(v) }
             guard let p = LibvirtVolumes.path(v) else { throw UnitopError.failed("volume \(name) on \(host) has no path") }
             return p

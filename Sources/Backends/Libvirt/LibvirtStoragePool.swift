@@ -50,6 +50,15 @@ enum LibvirtStoragePool {
         return try activate(p)
     }
 
+    /// The `unitop` pool when it exists (free it), without creating, starting or reading it: one
+    /// round trip, for the frequent reads of a console log.
+    static func lookup(_ c: OpaquePointer) throws -> OpaquePointer {
+        guard let p = virStoragePoolLookupByName(c, name) else {
+            throw UnitopError.failed("no storage pool '\(name)': \(LibvirtErrors.last().message)")
+        }
+        return p
+    }
+
     /// Starts `p` when inactive and reads its directory; frees `p` when it throws.
     private static func activate(_ p: OpaquePointer) throws -> Opened {
         if virStoragePoolIsActive(p) != 1, virStoragePoolCreate(p, 0) != 0 {

@@ -24,11 +24,34 @@ enum LibvirtVolumes {
         virStorageVolLookupByName(pool, name)
     }
 
-    /// Logical size of `v` (refreshed from the file for `dir` pools), nil when libvirt cannot say.
+    /// The size of `v`'s file (refreshed from the file for `dir` pools), nil when libvirt cannot
+    /// say. The physical size, not the capacity: libvirt probes the format of a pool's files, and
+    /// a qcow2 image (or a console log whose guest printed a qcow2 header) has the virtual size as
+    /// its capacity. Libvirt before 3.0 has no physical size: the capacity then.
     static func size(_ v: OpaquePointer) -> UInt64? {
         var info = virStorageVolInfo()
+        if virStorageVolGetInfoFlags(v, &info, UInt32(VIR_STORAGE_VOL_GET_PHYSICAL.rawValue)) == 0 {
+            return UInt64(info.allocation)
+        }
         guard virStorageVolGetInfo(v, &info) == 0 else { return nil }
         return UInt64(info.capacity)
+    }
+
+    /// The format libvirt has for `v` (`raw`, `qcow2`, … as probed at the pool's last refresh).
+    static func format(_ v: OpaquePointer) -> String? {
+        guard let raw = virStorageVolGetXMLDesc(v, 0) else { return nil }
+        defer { free(raw) }
+        return format(inXML: String(cString: raw))
+    }
+
+    /// `<target>…<format type='X'/>` of a volume's XML (bounded; letters and digits only).
+    static func format(inXML xml: String) -> String? {
+        let text = String(decoding: xml.utf8.prefix(LibvirtStoragePool.maxXMLBytes), as: UTF8.self)
+        guard let target = text.range(of: "<target>"),
+              let f = text.range(of: "<format type=", range: target.upperBound..<text.endIndex) else { return nil }
+        let value = text[f.upperBound...].dropFirst().prefix { $0 != "'" && $0 != "\"" }
+        guard !value.isEmpty, value.count <= 16, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return nil }
+        return String(value)
     }
 
     /// The path of `v` on the libvirt host.
@@ -57,10 +80,12 @@ enum LibvirtVolumes {
         return v
     }
 
-    /// Copies `source` to a new volume `name` on the host itself (no upload; free it).
-    static func clone(_ pool: OpaquePointer, name: String, from source: OpaquePointer, format: String, bytes: UInt64,
-                      host: String) throws -> OpaquePointer {
-        guard let v = virStorageVolCreateXMLFrom(pool, volumeXML(name: name, bytes: bytes, format: format), source, 0) else {
+    /// Copies `source` to a new volume `name` on the host itself (no upload; free it), in the
+    /// format libvirt has for `source`: libvirt copies a raw volume byte for byte and converts
+    /// between differing formats, so same in and out keeps the content as the guest reads it.
+    static func clone(_ pool: OpaquePointer, name: String, from source: OpaquePointer, host: String) throws -> OpaquePointer {
+        let xml = volumeXML(name: name, bytes: size(source) ?? 0, format: format(source) ?? "raw")
+        guard let v = virStorageVolCreateXMLFrom(pool, xml, source, 0) else {
             throw UnitopError.failed("cannot copy volume \(name) on \(host): \(LibvirtErrors.last().message)")
         }
         return v
@@ -72,6 +97,21 @@ enum LibvirtVolumes {
         guard let v = virStorageVolLookupByName(pool, name) else { return true }
         defer { virStorageVolFree(v) }
         return virStorageVolDelete(v, 0) == 0
+    }
+
+    /// The names of the volumes of `pool` (one round trip: names are read locally).
+    static func names(_ pool: OpaquePointer) throws -> Set<String> {
+        var vols: UnsafeMutablePointer<OpaquePointer?>?
+        let n = virStoragePoolListAllVolumes(pool, &vols, 0)
+        guard n >= 0 else { throw UnitopError.failed("cannot list the volumes of pool '\(LibvirtStoragePool.name)': \(LibvirtErrors.last().message)") }
+        defer { free(vols) }
+        var out = Set<String>()
+        for i in 0..<Int(n) {
+            guard let v = vols?[i] else { continue }
+            if let name = name(v) { out.insert(name) }
+            virStorageVolFree(v)
+        }
+        return out
     }
 
     /// Every volume of `pool` (one call for the list, then local accessors and one info call each).
