@@ -123,6 +123,31 @@ struct LibvirtRemoteStorageTests {
         }
     }
 
+    /// virtlogd rotates the console log at 2 MiB: following a guest that prints 3 MB reads the
+    /// rest of the rotated file, then the new one; every line once, in order, and the history
+    /// after the end (backup, then the current log) is the same bytes.
+    @Test func followingSurvivesLogRotation() async throws {
+        try await Self.withHost { host in
+            let b = host.backend
+            let (image, folder) = try Self.rootOnlyCopy("flood")
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let name = LibvirtSystemTests.uniqueName("rotate")
+            let lines = 37_500  // 3,000,000 bytes of 80-byte lines
+            _ = try await b.start(LaunchSpec(name: name, imagePath: image, memoryMiB: 32, append: "bytes=\(lines * 80)", accel: .tcg))
+            let live = ConsoleRecorder(b.console(name, history: .all, follow: true))
+            defer { live.cancel() }
+            #expect(await LibvirtTestSupport.eventually(timeout: 240) { live.finished }, "the guest ends and following ends")
+            #expect(live.error == nil)
+            let numbers = live.text.components(separatedBy: "flood ").dropFirst().compactMap { Int($0.prefix(8)) }
+            #expect(numbers == Array(0..<lines), "lines \(numbers.count), first gap at \(zip(numbers, 0...).first { $0 != $1 }.map { "\($0)" } ?? "none")")
+            let vols = LibvirtSystemTests.virsh(["vol-list", "unitop"], uri: host.uri)?.stdout ?? ""
+            #expect(vols.contains("unitop-\(name).console.log.0"), "virtlogd rotated the log: \(vols)")
+            let history = try await Self.collect(b.console(name, history: .all, follow: false))
+            #expect(history == live.bytes)
+            try await b.remove(name, force: true)
+        }
+    }
+
     /// Writable files are never shared: a qcow2 boot disk and a writable raw `--disk`, both from a
     /// root-only folder, are uploaded once by content and copied per instance on the host; the
     /// guest boots from the copy; `rm` deletes the copies and keeps the uploaded images.
