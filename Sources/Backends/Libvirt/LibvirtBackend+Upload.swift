@@ -34,6 +34,12 @@ extension LibvirtBackend {
         var uploaded: Bool
     }
 
+    /// Calls `handler` (file, host label, bytes) each time a local file starts uploading to the
+    /// host (not when the host has it already): for a progress line.
+    public func onUploadStart(_ handler: @escaping @Sendable (_ file: String, _ host: String, _ bytes: UInt64) -> Void) {
+        state.withLock { $0.uploadNotice = handler }
+    }
+
     /// The pool's directory on the host (creating the pool on first use).
     func hostPoolDirectory() async throws -> String {
         let uri = parsed
@@ -153,6 +159,7 @@ extension LibvirtBackend {
             Self.log.debug("image already on host", metadata: ["volume": "\(volume)", "host": "\(host)", "hashCached": "\(cached)"])
             return HostFile(volume: volume, path: found, bytes: size, uploaded: false)
         }
+        state.withLock { $0.uploadNotice }?(localPath, host, size)
         let t0 = ContinuousClock.now
         let path = try await upload(fd: fd, size: size, as: volume, what: "\(what) \(localPath)")
         let took = ContinuousClock.now - t0

@@ -294,6 +294,8 @@ struct LibvirtBackendState {
     /// Local files uploaded to the host by this backend, and files checked for upload.
     var uploads = 0
     var uploadChecks = 0
+    /// See ``LibvirtBackend/onUploadStart(_:)``.
+    var uploadNotice: (@Sendable (String, String, UInt64) -> Void)?
     /// Guest addresses from libvirt (lease or ARP), with when they were read.
     var addresses: [String: (found: [String], at: Date)] = [:]
 }
