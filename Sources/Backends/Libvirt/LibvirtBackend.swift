@@ -29,6 +29,8 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     let cache: MetadataCache
     let sampler = LibvirtStatsSampler()
     let records: LibvirtRecordStore
+    /// Content hashes of local files uploaded to hosts (see ``LibvirtBackend/storeOnHost(_:what:)``).
+    let hashes: ContentHashCache
     let lifecycle: AsyncStream<LibvirtConnection.Event>.Continuation
     /// Watches the exit files of the domains this process started or shows (see ``LibvirtExitLog``).
     let exitWatcher = LibvirtExitLog.Watcher(hub: ConsoleLogFollower.hub)
@@ -58,9 +60,11 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     /// `readinessProbeCommand`: argv of a detached process that runs ``probeReadiness(_:schedule:)``
     /// for the instance name appended to it (the executable's hidden `__probe-ready` command);
     /// without it, `readyMillis` is measured only when something calls the probe.
+    /// `treatAsRemote`: see ``LibvirtURI/init(_:treatAsRemote:)`` (tests of the remote path on a
+    /// local daemon of another account).
     public init(uri: String, paths: UnitopPaths, config: Config, connectTimeout: Double = 10,
-                readinessProbeCommand: [String]? = nil) throws {
-        parsed = try LibvirtURI(uri)
+                readinessProbeCommand: [String]? = nil, treatAsRemote: Bool = false) throws {
+        parsed = try LibvirtURI(uri, treatAsRemote: treatAsRemote)
         capabilities = BackendCapabilities(exitCodes: parsed.isThisMachine && !parsed.isTest, bootTime: false, processID: false)
         self.readinessProbeCommand = readinessProbeCommand
         if let why = unitop_vir_load_error() {
@@ -72,6 +76,7 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
         self.config = config
         records = LibvirtRecordStore(stateDirectory: paths.stateDirectory, uri: uri)
         cache = MetadataCache(file: records.directory + "/" + Self.domainCacheFile)
+        hashes = ContentHashCache(file: paths.stateDirectory + "/content-hashes.json")
         let relay = Relay()
         let (events, continuation) = AsyncStream<LibvirtConnection.Event>.makeStream()
         lifecycle = continuation
@@ -309,6 +314,11 @@ struct LibvirtBackendState {
     var guestExits: [String: Int] = [:]
     /// The host latency last published (as shown), see ``LibvirtBackend/noteLatency(_:)``.
     var latencyShown: String?
+    /// Local files uploaded to the host by this backend, and files checked for upload.
+    var uploads = 0
+    var uploadChecks = 0
+    /// See ``LibvirtBackend/onUploadStart(_:)``.
+    var uploadNotice: (@Sendable (String, String, UInt64) -> Void)?
     /// Guest addresses from libvirt (lease or ARP), with when they were read.
     var addresses: [String: (found: [String], at: Date)] = [:]
 }
