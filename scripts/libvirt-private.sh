@@ -21,26 +21,7 @@ case "$DIR" in /*) ;; *) echo "libvirt-private: DIR must be absolute" >&2; exit 
 SOCK=$DIR/run/libvirt/libvirt-sock
 URI="qemu+unix:///session?socket=$SOCK"
 
-# Runs a command with no signals blocked (a Swift test's Dispatch thread blocks SIGTERM; a daemon
-# inheriting that mask could never be stopped).
-unblocked() {
-    if ! command -v python3 >/dev/null 2>&1; then "$@"; return; fi
-    python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])' "$@"
-}
-
-# Stops the process in pidfile $1 (TERM, then KILL after 15 s).
-stop_pidfile() {
-    [ -f "$1" ] || return 0
-    pid=$(cat "$1")
-    case "$pid" in ''|*[!0-9]*) return 0 ;; esac
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill "$pid"
-    end=$(( $(date +%s) + 15 ))
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ "$(date +%s)" -ge "$end" ]; then kill -9 "$pid" 2>/dev/null || true; break; fi
-        sleep 0.1
-    done
-}
+. "$(dirname "$0")/daemon-lib.sh"
 
 case "$cmd" in
 up)

@@ -25,6 +25,34 @@ packages=(
 )
 scripts/apt-need.sh "${packages[@]}"
 
+# A second libvirt host reached over real ssh (scripts/libvirt-ssh.sh): Debian's sshd, run only by
+# that script on a loopback port with its own config, ssh, and nc (the remote end of libvirt's ssh
+# transport, `proxy=netcat`). Installing openssh-server must not leave a system sshd on port 22:
+# nothing starts during the install (--no-start), and when this install is what put the package
+# here, its service is disabled at boot and a system sshd it started anyway is stopped.
+ssh_packages=(openssh-server openssh-client netcat-openbsd)
+ssh_server_quiet() {
+  local had_server=$1 sshd_before=$2 pid
+  [ "$had_server" = 1 ] && return 0
+  if command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable ssh.service ssh.socket >/dev/null 2>&1 || true
+    if [ -d /run/systemd/system ]; then $SUDO systemctl stop ssh.service ssh.socket >/dev/null 2>&1 || true; fi
+  elif command -v update-rc.d >/dev/null 2>&1; then
+    $SUDO update-rc.d ssh disable >/dev/null 2>&1 || true
+  fi
+  pid=$(cat /run/sshd.pid 2>/dev/null || true)
+  if [ "$sshd_before" = 0 ] && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    echo "setup: the openssh-server install started a system sshd (pid $pid); stopping it"
+    $SUDO kill "$pid" || true
+  fi
+}
+had_server=0
+dpkg-query -W -f='${Status}' openssh-server 2>/dev/null | grep -q "install ok installed" && had_server=1
+sshd_before=0
+{ [ -f /run/sshd.pid ] && kill -0 "$(cat /run/sshd.pid)" 2>/dev/null; } && sshd_before=1
+scripts/apt-need.sh --no-start "${ssh_packages[@]}"
+ssh_server_quiet "$had_server" "$sshd_before"
+
 # /dev/kvm as Debian's udev rule leaves it (0660 root:kvm), where no udev runs to do that (a fresh
 # container has it 0600 root:root). libvirt's QEMU runs as libvirt-qemu (group kvm): without access
 # it cannot use KVM, and libvirtd probes QEMU's capabilities again on every domain start (~45 s

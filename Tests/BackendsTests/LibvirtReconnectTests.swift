@@ -10,49 +10,15 @@ extension LibvirtSystemTests {
         Fixtures.repositoryRoot.appendingPathComponent("scripts/\(name)").path
     }
 
-    /// ``spawnAndWait(_:environment:timeout:)`` on its own thread, so waiting for a daemon never
-    /// blocks one of the few threads Swift concurrency (and the backend under test) runs on.
+    /// ``spawnAndWait(_:environment:timeout:)`` on its own thread (UnitopTesting's ``UnblockedSpawn``).
     static func spawnAndWaitOffPool(_ argv: [String], environment: [String: String]? = nil, timeout: Double) async throws -> Int32 {
-        try await withCheckedThrowingContinuation { cont in
-            Thread {
-                do { cont.resume(returning: try spawnAndWait(argv, environment: environment, timeout: timeout)) } catch { cont.resume(throwing: error) }
-            }.start()
-        }
+        try await UnblockedSpawn.runOffPool(argv, environment: environment, timeout: timeout)
     }
 
-    /// Runs a command to completion with posix_spawn and waitpid. Foundation's Process is not used
-    /// here: it never noticed the exit of a script that started a daemon (the child stayed a
-    /// zombie; the daemon apparently keeps an inherited descriptor Process watches), and it passes
-    /// the Dispatch thread's signal mask (SIGTERM blocked) on to the daemon. Output goes to this
-    /// test's stderr.
+    /// Runs a command to completion with no signals blocked (UnitopTesting's ``UnblockedSpawn``:
+    /// posix_spawn and waitpid, not Foundation's Process). Output goes to this test's stderr.
     static func spawnAndWait(_ argv: [String], environment: [String: String]? = nil, timeout: Double) throws -> Int32 {
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        var dflt = sigset_t()
-        sigemptyset(&dflt)
-        sigaddset(&dflt, SIGTERM); sigaddset(&dflt, SIGINT); sigaddset(&dflt, SIGCHLD); sigaddset(&dflt, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attr, &dflt)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-        var cargv = argv.map { strdup($0) } + [nil]
-        var cenv = env.map { strdup($0) } + [nil]
-        defer { for p in cargv { free(p) }; for p in cenv { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], nil, &attr, &cargv, &cenv)
-        try #require(rc == 0, "posix_spawn \(argv[0]): \(String(cString: strerror(rc)))")
-        let deadline = Date().addingTimeInterval(timeout)
-        var status: Int32 = 0
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if Date() >= deadline { kill(pid, SIGKILL); _ = waitpid(pid, &status, 0); return -1 }
-            usleep(50_000)
-        }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+        try UnblockedSpawn.run(argv, environment: environment, timeout: timeout)
     }
 }
 
@@ -74,17 +40,10 @@ struct LibvirtReconnectTests {
         try await LibvirtSystemTests.spawnAndWaitOffPool([script] + args, timeout: 90)
     }
 
-    /// Makes `path` and its parents up to `/tmp/...` traversable, and `path` owned by the test user.
+    /// Makes `path` and its parents up to `root` traversable, and `path` owned by the test user
+    /// (``SSHLibvirtHost/grantUser(_:root:user:)``).
     static func grantTestUser(_ path: String, root: String) throws {
-        guard let pw = getpwnam(testUser) else { throw UnitopError.failed("no user \(testUser)") }
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        var p = path
-        while p.hasPrefix(root), p.count >= root.count {
-            _ = chmod(p, 0o711)
-            p = (p as NSString).deletingLastPathComponent
-        }
-        _ = chown(path, pw.pointee.pw_uid, pw.pointee.pw_gid)
-        _ = chmod(path, 0o755)
+        try SSHLibvirtHost.grantUser(path, root: root, user: testUser)
     }
 
     @Test func reconnectsAfterRestartAndSecondConnectionOverTCP() async throws {
