@@ -17,7 +17,8 @@ enum HeaderView {
             switch status {
             case .connected: (dot, role, extra) = (sym.connected, .connectionUp, s.latencies[b].map { " " + Formatting.millis($0) } ?? "")
             case .connecting: (dot, role, extra) = (sym.disconnected, .connectionDown, " connecting")
-            case .disconnected(let m): (dot, role, extra) = (sym.disconnected, .connectionDown, " " + m)
+            // The reason is in the status bar and the log; the header keeps room for every host.
+            case .disconnected: (dot, role, extra) = (sym.disconnected, .connectionDown, " reconnecting")
             }
             let label = " \(b.kind):\(b.host) "
             if x + label.displayWidth + 2 >= right { break }

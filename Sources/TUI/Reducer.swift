@@ -99,6 +99,9 @@ enum Reducer {
         case .connection(let backend, let host, let status):
             let ref = BackendRef(kind: backend, host: host)
             if !state.backends.contains(ref) { state.backends.append(ref) }
+            if case .disconnected(let m) = status, state.connections[ref] != status {
+                setMessage(&state, "\(ref): \(m)", error: true)
+            }
             state.connections[ref] = status
             return true
         case .hostLatency(let backend, let host, let ms):
