@@ -70,6 +70,8 @@ struct LibvirtRemoteStorageTests {
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let first = LibvirtSystemTests.uniqueName("travel"), second = LibvirtSystemTests.uniqueName("again")
 
+            #expect(try await b.storedImages().isEmpty)
+            #expect(LibvirtSystemTests.virsh(["pool-info", "unitop"], uri: host.uri)?.status != 0, "listing creates no pool")
             let inst = try await b.start(LaunchSpec(name: first, imagePath: image, memoryMiB: 32, append: "heartbeat_ms=200", accel: .tcg))
             #expect(inst.image == image, "the metadata keeps the path the user gave")
             #expect(b.state.withLock { $0.uploads } == 1)
