@@ -162,6 +162,11 @@ extension LibvirtBackend {
         state.withLock { $0.uploadNotice }?(localPath, host, size)
         let t0 = ContinuousClock.now
         let path = try await upload(fd: fd, size: size, as: volume, what: "\(what) \(localPath)")
+        var after = stat()
+        if fstat(fd, &after) != 0 || ContentHashCache.FileKey(after) != ContentHashCache.FileKey(st) {
+            try? await deleteHostVolumes([volume])
+            throw UnitopError.io(path: localPath, message: "the \(what) changed while it was uploaded; run again")
+        }
         let took = ContinuousClock.now - t0
         state.withLock { $0.uploads += 1 }
         Self.log.info("uploaded image", metadata: [
@@ -226,7 +231,15 @@ extension LibvirtBackend {
                 throw UnitopError.failed("uploaded volume \(partial) vanished on \(host)")
             }
             defer { _ = virStorageVolDelete(src, 0); virStorageVolFree(src) }
-            let v = try LibvirtVolumes.clone(opened.pool, name: name, from: src, host: host)
+            let v: OpaquePointer
+            do {
+                v = try LibvirtVolumes.clone(opened.pool, name: name, from: src, host: host)
+            } catch {
+                // Another unitop finished the same upload first: its volume is complete.
+                guard let other = LibvirtVolumes.lookup(opened.pool, name) else { throw error }
+                guard LibvirtVolumes.size(other) == size else { virStorageVolFree(other); throw error }
+                v = other
+            }
             defer { virStorageVolFree(v) }
             guard let p = LibvirtVolumes.path(v) else { throw UnitopError.failed("volume \(name) on \(host) has no path") }
             return p
