@@ -13,7 +13,9 @@ import Models
 ///   stream sends, ``uploadSliceBytes`` per connection call (other calls on the connection are
 ///   not held up for a whole image), then becomes the content-keyed volume by a copy on the host:
 ///   a concurrent start never boots a half-uploaded volume. A failed upload is aborted and its
-///   temporary volume deleted.
+///   temporary volume deleted; one left by a unitop that was killed mid-upload stays in the pool
+///   (not listed as an image) until deleted by hand (`virsh vol-delete`). A file that changes
+///   while it is uploaded is refused.
 /// - Writable files are never shared between guests: a boot disk and each writable `--disk` are
 ///   copied on the host (no second upload) to `unitop-NAME.boot` / `unitop-NAME.diskN`, removed
 ///   with the instance. Their writes stay on the host (the local file is not changed). Kernels,
