@@ -70,6 +70,8 @@ struct LibvirtRemoteStorageTests {
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let first = LibvirtSystemTests.uniqueName("travel"), second = LibvirtSystemTests.uniqueName("again")
 
+            #expect(try await b.storedImages().isEmpty)
+            #expect(LibvirtSystemTests.virsh(["pool-info", "unitop"], uri: host.uri)?.status != 0, "listing creates no pool")
             let inst = try await b.start(LaunchSpec(name: first, imagePath: image, memoryMiB: 32, append: "heartbeat_ms=200", accel: .tcg))
             #expect(inst.image == image, "the metadata keeps the path the user gave")
             #expect(b.state.withLock { $0.uploads } == 1)
@@ -183,13 +185,15 @@ struct LibvirtRemoteStorageTests {
     /// Benchmark (not a test of timing): storing a 10 MiB image on the host the first time
     /// (hash + upload + copy into place) and again (cached hash + one lookup), and again from a
     /// fresh state directory (hash read again, no upload). Medians of `UNITOP_BENCH_UPLOAD_RUNS`
-    /// (default 5); printed as one `BENCH upload …` line (scripts/bench/bench_upload.py). Runs
-    /// only with `UNITOP_LIBVIRT_BENCH=1`.
+    /// (default 5), image size `UNITOP_BENCH_UPLOAD_MIB` (default 10); printed as one
+    /// `BENCH upload …` line (scripts/bench/bench_upload.py). Runs only with `UNITOP_LIBVIRT_BENCH=1`.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["UNITOP_LIBVIRT_BENCH"] == "1"))
     func uploadBenchmark() async throws {
-        let runs = Int(ProcessInfo.processInfo.environment["UNITOP_BENCH_UPLOAD_RUNS"] ?? "") ?? 5
+        let env = ProcessInfo.processInfo.environment
+        let runs = Int(env["UNITOP_BENCH_UPLOAD_RUNS"] ?? "") ?? 5
+        let mib = min(max(Int(env["UNITOP_BENCH_UPLOAD_MIB"] ?? "") ?? 10, 1), 1024)
         try await Self.withHost { host in
-            let (image, folder) = try Self.rootOnlyCopy("hello", extraBytes: 10 << 20)
+            let (image, folder) = try Self.rootOnlyCopy("hello", extraBytes: mib << 20)
             defer { try? FileManager.default.removeItem(atPath: folder) }
             var first: [Double] = [], again: [Double] = [], fresh: [Double] = []
             func time(_ body: () async throws -> Void) async rethrows -> Double {

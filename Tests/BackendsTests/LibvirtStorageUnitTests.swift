@@ -87,8 +87,21 @@ struct LibvirtStorageUnitTests {
         #expect(console.error == nil)
     }
 
-    private func wait(_ condition: @escaping @Sendable () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
+    /// A lost end event: following still ends once the domain is found gone.
+    @Test func followEndsWhenTheDomainIsGoneWithoutAnEvent() async throws {
+        let source = FakeLogs()
+        source.set("v", Array("boot\n".utf8))
+        let asked = Flag()
+        let console = ConsoleRecorder(RemoteConsoleLog.stream(volume: "v", source: source, history: .all, follow: true,
+                                                              hasEnded: { false }, stillRunning: { asked.set(); return false }))
+        defer { console.cancel() }
+        #expect(await wait(seconds: 30) { console.finished })
+        #expect(asked.value)
+        #expect(console.text == "boot\n")
+    }
+
+    private func wait(seconds: Int = 10, _ condition: @escaping @Sendable () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             if condition() { return true }
             try? await Task.sleep(for: .milliseconds(10))

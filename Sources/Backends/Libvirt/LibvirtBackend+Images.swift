@@ -7,7 +7,8 @@ extension LibvirtBackend: ImageStoring {
     /// Most volumes listed (a pool holding more lists the first ones by name).
     static let maxStoredImages = 1000
 
-    /// The images in the host's `unitop` pool (created on first use), sorted by name: one call
+    /// The images in the host's `unitop` pool (none when there is no such pool: listing creates
+    /// nothing), sorted by name: one call
     /// lists the volumes, then the first ``ImageInspector/headerWindowBytes`` of each are
     /// downloaded and inspected (bounded, never trusted). Per-instance volumes (console logs,
     /// disk copies: `unitop-NAME.*`) and unfinished uploads are left out. `path` is the path on
@@ -15,6 +16,8 @@ extension LibvirtBackend: ImageStoring {
     public func storedImages() async throws -> [Image] {
         let uri = parsed, host = self.host
         let found: [(LibvirtVolumes.Listed, [UInt8])] = try await connection.call { c in
+            guard let existing = virStoragePoolLookupByName(c, LibvirtStoragePool.name) else { return [] }
+            virStoragePoolFree(existing)
             let opened = try LibvirtStoragePool.open(c, uri: uri)
             defer { virStoragePoolFree(opened.pool) }
             _ = virStoragePoolRefresh(opened.pool, 0)

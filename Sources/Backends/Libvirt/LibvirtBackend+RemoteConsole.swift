@@ -60,6 +60,15 @@ extension LibvirtBackend {
     func remoteConsole(_ name: String, volume: String, history: ConsoleHistory, follow: Bool) -> AsyncThrowingStream<[UInt8], Error> {
         RemoteConsoleLog.stream(volume: volume, source: PoolLogSource(connection: connection),
                                 history: history, follow: follow,
-                                hasEnded: { [weak self] in self?.hasEnded(name) ?? true })
+                                hasEnded: { [weak self] in self?.hasEnded(name) ?? true },
+                                stillRunning: { [weak self] in
+                                    guard let self else { return false }
+                                    do {
+                                        guard let snap = try await self.liveSnapshot(named: name) else { return false }
+                                        return LibvirtDomainState.map(state: snap.state, reason: snap.reason).0.isActive
+                                    } catch {
+                                        return true  // unknown (connection down): asked again at the next check
+                                    }
+                                })
     }
 }

@@ -13,7 +13,9 @@ import Models
 ///   stream sends, ``uploadSliceBytes`` per connection call (other calls on the connection are
 ///   not held up for a whole image), then becomes the content-keyed volume by a copy on the host:
 ///   a concurrent start never boots a half-uploaded volume. A failed upload is aborted and its
-///   temporary volume deleted.
+///   temporary volume deleted; one left by a unitop that was killed mid-upload stays in the pool
+///   (not listed as an image) until deleted by hand (`virsh vol-delete`). A file that changes
+///   while it is uploaded is refused.
 /// - Writable files are never shared between guests: a boot disk and each writable `--disk` are
 ///   copied on the host (no second upload) to `unitop-NAME.boot` / `unitop-NAME.diskN`, removed
 ///   with the instance. Their writes stay on the host (the local file is not changed). Kernels,
@@ -162,6 +164,11 @@ extension LibvirtBackend {
         state.withLock { $0.uploadNotice }?(localPath, host, size)
         let t0 = ContinuousClock.now
         let path = try await upload(fd: fd, size: size, as: volume, what: "\(what) \(localPath)")
+        var after = stat()
+        if fstat(fd, &after) != 0 || ContentHashCache.FileKey(after) != ContentHashCache.FileKey(st) {
+            try? await deleteHostVolumes([volume])
+            throw UnitopError.io(path: localPath, message: "the \(what) changed while it was uploaded; run again")
+        }
         let took = ContinuousClock.now - t0
         state.withLock { $0.uploads += 1 }
         Self.log.info("uploaded image", metadata: [
@@ -226,7 +233,15 @@ extension LibvirtBackend {
                 throw UnitopError.failed("uploaded volume \(partial) vanished on \(host)")
             }
             defer { _ = virStorageVolDelete(src, 0); virStorageVolFree(src) }
-            let v = try LibvirtVolumes.clone(opened.pool, name: name, from: src, host: host)
+            let v: OpaquePointer
+            do {
+                v = try LibvirtVolumes.clone(opened.pool, name: name, from: src, host: host)
+            } catch {
+                // Another unitop finished the same upload first: its volume is complete.
+                guard let other = LibvirtVolumes.lookup(opened.pool, name) else { throw error }
+                guard LibvirtVolumes.size(other) == size else { virStorageVolFree(other); throw error }
+                v = other
+            }
             defer { virStorageVolFree(v) }
             guard let p = LibvirtVolumes.path(v) else { throw UnitopError.failed("volume \(name) on \(host) has no path") }
             return p

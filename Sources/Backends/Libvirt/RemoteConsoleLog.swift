@@ -9,7 +9,9 @@ import Models
 /// first) then the current log; `.tail(bytes:)` starts `bytes` before the end of all of them.
 /// Following polls the log's size (libvirt refreshes it from the file for `dir` pools): every
 /// ``fastInterval`` after new bytes, backing off to ``idleInterval`` when idle. It ends once the
-/// domain has ended and the log has stayed unchanged for ``quietAfterEnd``.
+/// domain has ended (the backend's in-memory flag, set by lifecycle events; and, in case an event
+/// was lost with the connection, `stillRunning` asked every ``livenessCheckPolls`` idle polls) and
+/// the log has stayed unchanged for ``quietAfterEnd``.
 ///
 /// Rotation (virtlogd renames the log to `.0` at its size limit, 2 MiB by default): a size below
 /// the offset read so far means the file was rotated; the rest of `.0` from that offset is
@@ -32,11 +34,15 @@ final class RemoteConsoleLog: Sendable {
     static let fastInterval = Duration.milliseconds(50)
     static let idleInterval = Duration.seconds(1)
     static let quietAfterEnd = Duration.milliseconds(300)
+    /// Idle polls between two asks whether the domain still runs.
+    static let livenessCheckPolls = 10
 
     /// The stream of the log `volume` (its backups are `volume.0` …).
     static func stream(volume: String, source: some Source, history: ConsoleHistory, follow: Bool,
-                       hasEnded: @escaping @Sendable () -> Bool) -> AsyncThrowingStream<[UInt8], Error> {
-        let reader = Reader(volume: volume, source: source, history: history, follow: follow, hasEnded: hasEnded)
+                       hasEnded: @escaping @Sendable () -> Bool,
+                       stillRunning: @escaping @Sendable () async -> Bool = { true }) -> AsyncThrowingStream<[UInt8], Error> {
+        let reader = Reader(volume: volume, source: source, history: history, follow: follow, hasEnded: hasEnded,
+                            stillRunning: stillRunning)
         return AsyncThrowingStream { try await reader.next() }
     }
 
@@ -79,6 +85,9 @@ final class RemoteConsoleLog: Sendable {
         let history: ConsoleHistory
         let follow: Bool
         let hasEnded: @Sendable () -> Bool
+        let stillRunning: @Sendable () async -> Bool
+        private var idlePolls = 0
+        private var gone = false
         private var started = false
         private var done = false
         private var segments: [Segment] = []
@@ -88,8 +97,10 @@ final class RemoteConsoleLog: Sendable {
         /// When the domain was first seen ended with nothing new to read.
         private var quietSince: ContinuousClock.Instant?
 
-        init(volume: String, source: any Source, history: ConsoleHistory, follow: Bool, hasEnded: @escaping @Sendable () -> Bool) {
+        init(volume: String, source: any Source, history: ConsoleHistory, follow: Bool, hasEnded: @escaping @Sendable () -> Bool,
+             stillRunning: @escaping @Sendable () async -> Bool) {
             self.volume = volume; self.source = source; self.history = history; self.follow = follow; self.hasEnded = hasEnded
+            self.stillRunning = stillRunning
         }
 
         func next() async throws -> [UInt8]? {
@@ -126,12 +137,13 @@ final class RemoteConsoleLog: Sendable {
         /// Waits for and returns the next bytes of the current log (nil: the stream ends).
         private func live() async throws -> [UInt8]? {
             while !Task.isCancelled {
-                let ended = hasEnded()
+                let ended = gone || hasEnded()
                 let (size, bytes) = try await source.read(volume, offset: offset, maxBytes: RemoteConsoleLog.chunkBytes)
                 if !bytes.isEmpty {
                     offset += UInt64(bytes.count)
                     interval = RemoteConsoleLog.fastInterval
                     quietSince = nil
+                    idlePolls = 0
                     return bytes
                 }
                 if let size, size < offset {
@@ -149,7 +161,11 @@ final class RemoteConsoleLog: Sendable {
                     interval = RemoteConsoleLog.fastInterval * 2
                 }
                 do { try await Task.sleep(for: interval) } catch { return finish() }
-                if !ended { interval = min(interval * 2, RemoteConsoleLog.idleInterval) }
+                if !ended {
+                    interval = min(interval * 2, RemoteConsoleLog.idleInterval)
+                    idlePolls += 1
+                    if idlePolls % RemoteConsoleLog.livenessCheckPolls == 0, !(await stillRunning()) { gone = true }
+                }
             }
             return finish()
         }
