@@ -29,7 +29,7 @@ extension Reducer {
         do {
             let spec = try state.launchResolver.resolve(name: name, image: image)
             var form = StartForm(image: image, name: spec.name, memory: "\(spec.memoryMiB)M", cpus: "\(spec.cpus)",
-                                 append: spec.append, machine: spec.machine, backendIndex: 0)
+                                 append: spec.append, machine: spec.machine, backendIndex: image.host.flatMap { h in state.backends.firstIndex { $0.host == h } } ?? 0)
             form.fillWorkload(network: image.defaults?.network, ports: spec.ports, initrd: spec.initrd,
                               volumes: spec.volumes, disks: spec.disks)
             state.startForm = form
