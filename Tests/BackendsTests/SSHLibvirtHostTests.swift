@@ -25,12 +25,15 @@ struct SSHLibvirtHostTests {
         return (uid, String(decoding: cmdline.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self))
     }
 
-    /// Purges `host` and checks nothing of it is left: no process of the test user, no directory,
-    /// and no test user when this setup created it.
+    /// Purges `host` and checks nothing of it is left: no process, no directory; and, once no
+    /// other host shares the test user (suites running side by side), no process of that user and
+    /// no user at all when this setup created it.
     static func purgeAndCheck(_ host: SSHLibvirtHost, userExistedBefore: Bool) async {
         #expect(await host.purge(), "scripts/libvirt-ssh.sh purge failed")
         #expect(host.processesLeft().isEmpty, "left running: \(host.processesLeft())")
         #expect(!FileManager.default.fileExists(atPath: host.directory))
+        guard !SSHLibvirtHost.anyHostUp else { return }
+        #expect(SSHLibvirtHost.processes(ofUID: host.uid).isEmpty, "left running: \(SSHLibvirtHost.processes(ofUID: host.uid))")
         if !userExistedBefore {
             #expect(getpwnam(SSHLibvirtHost.user) == nil, "the test user is removed")
             #expect(!FileManager.default.fileExists(atPath: SSHLibvirtHost.home), "its home is removed")
