@@ -3,7 +3,7 @@
 # measured in the same run, ratio, met. Benchmarks are not tests: nothing here fails a build.
 #
 #   scripts/bench.sh                 everything (about 15-20 minutes on 2 cores, plus builds)
-#   scripts/bench.sh console render  only some: console|render|logs|boot|startup|idle|memory|scale|flood|workload
+#   scripts/bench.sh console render  only some: console|render|logs|boot|startup|idle|memory|scale|flood|workload|upload
 #   scripts/bench.sh --markdown ...  the table as Markdown (for docs/benchmarks.md)
 #
 # In-process figures use ordo-one/benchmark (package Benchmarks/); end-to-end figures time whole
@@ -14,14 +14,14 @@ set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-ALL=(console render logs boot startup idle memory scale flood workload)
+ALL=(console render logs boot startup idle memory scale flood workload upload)
 MARKDOWN=""
 SELECTED=()
 for arg in "$@"; do
     case "$arg" in
         --markdown) MARKDOWN="--markdown" ;;
         all) SELECTED+=("${ALL[@]}") ;;
-        console|render|logs|boot|startup|idle|memory|scale|flood|workload) SELECTED+=("$arg") ;;
+        console|render|logs|boot|startup|idle|memory|scale|flood|workload|upload) SELECTED+=("$arg") ;;
         -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown benchmark '$arg' (use: ${ALL[*]})" >&2; exit 2 ;;
     esac

@@ -91,16 +91,23 @@
     X(virStoragePoolPtr, virStoragePoolLookupByName, (virConnectPtr conn, const char *name), (conn, name), NULL) \
     X(int, virStoragePoolRefresh, (virStoragePoolPtr pool, unsigned int flags), (pool, flags), -1) \
     X(int, virStoragePoolSetAutostart, (virStoragePoolPtr pool, int autostart), (pool, autostart), -1) \
+    X(int, virStoragePoolUndefine, (virStoragePoolPtr pool), (pool), -1) \
     X(virStorageVolPtr, virStorageVolCreateXML, (virStoragePoolPtr pool, const char *xmldesc, unsigned int flags), \
       (pool, xmldesc, flags), NULL) \
+    X(virStorageVolPtr, virStorageVolCreateXMLFrom, \
+      (virStoragePoolPtr pool, const char *xmldesc, virStorageVolPtr clonevol, unsigned int flags), \
+      (pool, xmldesc, clonevol, flags), NULL) \
     X(int, virStorageVolDelete, (virStorageVolPtr vol, unsigned int flags), (vol, flags), -1) \
     X(int, virStorageVolDownload, \
       (virStorageVolPtr vol, virStreamPtr stream, unsigned long long offset, unsigned long long length, unsigned int flags), \
       (vol, stream, offset, length, flags), -1) \
     X(int, virStorageVolFree, (virStorageVolPtr vol), (vol), -1) \
     X(int, virStorageVolGetInfo, (virStorageVolPtr vol, virStorageVolInfoPtr info), (vol, info), -1) \
+    X(int, virStorageVolGetInfoFlags, (virStorageVolPtr vol, virStorageVolInfoPtr info, unsigned int flags), \
+      (vol, info, flags), -1) \
     X(const char *, virStorageVolGetName, (virStorageVolPtr vol), (vol), NULL) \
     X(char *, virStorageVolGetPath, (virStorageVolPtr vol), (vol), NULL) \
+    X(char *, virStorageVolGetXMLDesc, (virStorageVolPtr vol, unsigned int flags), (vol, flags), NULL) \
     X(virStorageVolPtr, virStorageVolLookupByName, (virStoragePoolPtr pool, const char *name), (pool, name), NULL) \
     X(int, virStorageVolUpload, \
       (virStorageVolPtr vol, virStreamPtr stream, unsigned long long offset, unsigned long long length, unsigned int flags), \

@@ -6,6 +6,9 @@ public struct Config: Sendable, Equatable {
     public var defaultBackend: BackendKind = .qemu
     /// libvirt connection URIs to open (the libvirt backend).
     public var libvirtURIs: [String] = []
+    /// How long one host may take to answer a listing or lookup before it is reported
+    /// unreachable (`[libvirt] timeout`).
+    public var hostTimeoutSeconds: Double = 5
     /// Theme name or path.
     public var theme: String? = nil
     /// Console scrollback lines kept per instance in the TUI.

@@ -14,6 +14,7 @@ import Foundation
 ///
 /// [libvirt]
 /// uris = ["qemu:///system"]
+/// timeout = 5                      # seconds one host may take to answer, 0.1 ... 600
 ///
 /// [qemu]
 /// binary = "qemu-system-x86_64"
@@ -26,6 +27,7 @@ public enum ConfigLoader {
     public static let maxFileBytes = 1 << 20
     public static let scrollbackRange = 100...1_000_000
     public static let stopTimeoutRange = 0.0...3600.0
+    public static let hostTimeoutRange = 0.1...600.0
     public static let consoleLogMaxRange: ClosedRange<Int> = (64 << 10)...(1 << 40)
     public static let maxImageDirectories = 64
     public static let maxLibvirtURIs = 32
@@ -34,8 +36,20 @@ public enum ConfigLoader {
         "backend", "image_dirs", "theme", "scrollback_lines", "stop_timeout", "console_log_max", "mouse",
         "libvirt", "qemu",
     ]
-    static let libvirtKeys: Set<String> = ["uris"]
+    static let libvirtKeys: Set<String> = ["uris", "timeout"]
     static let qemuKeys: Set<String> = ["binary", "accel", "cpu", "machine"]
+
+    /// A number of seconds (integer or float) within `range`, nil when the key is absent.
+    static func seconds(_ table: TOMLTableReader, _ key: String, range: ClosedRange<Double>) throws(UnitopError) -> Double? {
+        guard let v = table.value(key) else { return nil }
+        guard let seconds = v.double ?? v.int.map(Double.init) else {
+            throw table.fail(key, "'\(key)' must be a number of seconds, not \(table.typeName(v))")
+        }
+        guard seconds.isFinite, range.contains(seconds) else {
+            throw table.fail(key, "'\(key)' must be between \(String(format: "%g", range.lowerBound)) and \(String(format: "%g", range.upperBound)) seconds, not \(v.debugDescription)")
+        }
+        return seconds
+    }
 
     /// Loads the file at `path`; see ``Config/load(path:mustExist:)``.
     public static func load(path: String, mustExist: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) throws(UnitopError) -> Config {
@@ -72,15 +86,7 @@ public enum ConfigLoader {
         }
         if let theme = try root.string("theme", maxBytes: 1024) { config.theme = theme }
         if let n = try root.int("scrollback_lines", range: scrollbackRange) { config.scrollbackLines = n }
-        if let v = root.value("stop_timeout") {
-            guard let seconds = v.double ?? v.int.map(Double.init) else {
-                throw root.fail("stop_timeout", "'stop_timeout' must be a number of seconds, not \(root.typeName(v))")
-            }
-            guard seconds.isFinite, stopTimeoutRange.contains(seconds) else {
-                throw root.fail("stop_timeout", "'stop_timeout' must be between 0 and 3600 seconds, not \(v.debugDescription)")
-            }
-            config.stopTimeoutSeconds = seconds
-        }
+        if let seconds = try seconds(root, "stop_timeout", range: stopTimeoutRange) { config.stopTimeoutSeconds = seconds }
         if let v = root.value("console_log_max") {
             let bytes: Int
             if let n = v.int {
@@ -102,6 +108,7 @@ public enum ConfigLoader {
         if let libvirt = try root.table("libvirt") {
             try libvirt.rejectUnknownKeys(libvirtKeys)
             if let uris = try libvirt.stringArray("uris", maxCount: maxLibvirtURIs) { config.libvirtURIs = uris }
+            if let seconds = try seconds(libvirt, "timeout", range: hostTimeoutRange) { config.hostTimeoutSeconds = seconds }
         }
         if let qemu = try root.table("qemu") {
             try qemu.rejectUnknownKeys(qemuKeys)

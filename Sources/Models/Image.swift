@@ -94,6 +94,9 @@ public struct Image: Codable, Sendable, Equatable, Identifiable {
     public var unikraft: Bool = false
     /// What the inspector checked of a disk image (boot signature, qcow2 header), if it is one.
     public var diskCheck: String?
+    /// The host label of the host that stores the image (see ``ImageStoring``); nil for this
+    /// machine's catalog. JSON `host`: null or the label.
+    public var host: String?
 
     public init(
         name: String, path: String, format: ImageFormat, arch: String?, sizeBytes: UInt64,
@@ -107,7 +110,7 @@ public struct Image: Codable, Sendable, Equatable, Identifiable {
 
     enum CodingKeys: String, CodingKey {
         case name, path, format, arch, sizeBytes, modifiedAt, bootable, reason, defaults, sidecarError
-        case unikraft, diskCheck
+        case unikraft, diskCheck, host
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -124,5 +127,6 @@ public struct Image: Codable, Sendable, Equatable, Identifiable {
         try c.encode(sidecarError, forKey: .sidecarError)
         try c.encode(unikraft, forKey: .unikraft)
         try c.encode(diskCheck, forKey: .diskCheck)
+        try c.encode(host, forKey: .host)
     }
 }

@@ -10,6 +10,8 @@ public enum Action: Sendable {
     /// The initial instance list of one backend.
     case instancesLoaded(BackendRef, [Instance])
     case imagesLoaded([Image])
+    /// The images a remote host stores (``ImageStoring``), replacing that host's earlier list.
+    case hostImagesLoaded(host: String, [Image])
     case consoleData(InstanceID, [UInt8])
     /// The console stream finished; `error` says why when it failed.
     case consoleEnded(InstanceID, error: String?)

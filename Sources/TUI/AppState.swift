@@ -126,6 +126,8 @@ public struct AppState: Sendable {
     public var connections: [BackendRef: ConnectionStatus] = [:]
     /// The last round trip to each remote host, in milliseconds (``BackendEvent/hostLatency(backend:host:milliseconds:)``).
     public var latencies: [BackendRef: Double] = [:]
+    /// Only this host's instances and images are listed (`H` cycles); nil: every host.
+    public var hostFilter: String?
     public var instancesLoaded: Set<BackendRef> = []
 
     public var readonly = false

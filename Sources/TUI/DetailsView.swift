@@ -10,7 +10,7 @@ enum DetailsView {
         /// `v`, else "n/a (libvirt)" when the backend cannot know it, else the dash of "not yet".
         func known<T>(_ v: T?, _ gap: Bool) -> String { v.map { "\($0)" } ?? (gap ? CapabilityGap.text(inst.backend) : dash) }
         var f: [(String, String)] = [
-            ("Name", inst.name), ("Backend", inst.backend.rawValue), ("Host", inst.host), ("Image", inst.image.isEmpty ? dash : inst.image),
+            ("Name", inst.name), ("Backend", inst.backend.rawValue), ("Host", inst.host), ("URI", inst.hostURI ?? "this machine (QEMU, no daemon)"), ("Image", inst.image.isEmpty ? dash : inst.image),
             ("State", InstancesTableView.stateText(inst, s)), ("Detail", opt(inst.stateDetail)),
             ("PID", known(inst.pid, CapabilityGap.pid(inst, caps))), ("Memory", "\(inst.memoryMiB) MiB"), ("CPUs", "\(inst.cpus)"),
             ("Accel", opt(inst.accel)), ("Machine", opt(inst.machine)), ("Append", inst.append.map { $0.isEmpty ? "(none)" : $0 } ?? dash),

@@ -1,7 +1,8 @@
 import Foundation
 import Models
 
-/// The header line (program, backends with connection dots, state counts) and the tab line.
+/// The header line (program, each host with its connection dot, state and latency, state
+/// counts) and the tab line (with the host filter `H` set, when one is).
 enum HeaderView {
     static func draw(_ grid: inout Grid, _ s: AppState) {
         let t = s.theme, sym = s.symbols
@@ -14,7 +15,7 @@ enum HeaderView {
             let status = s.connections[b] ?? (s.instancesLoaded.contains(b) ? .connected : .connecting)
             let (dot, role, extra): (String, ThemeRole, String)
             switch status {
-            case .connected: (dot, role, extra) = (sym.connected, .connectionUp, "")
+            case .connected: (dot, role, extra) = (sym.connected, .connectionUp, s.latencies[b].map { " " + Formatting.millis($0) } ?? "")
             case .connecting: (dot, role, extra) = (sym.disconnected, .connectionDown, " connecting")
             case .disconnected(let m): (dot, role, extra) = (sym.disconnected, .connectionDown, " " + m)
             }
@@ -49,6 +50,9 @@ enum HeaderView {
             let active = s.screen == screen
             x += grid.put(active ? "[\(label)]" : " \(label) ", x: x, y: 1, style: active ? t[.tabActive] : t[.tabInactive])
             x += 2
+        }
+        if let host = s.hostFilter {
+            x += grid.put("host: \(host)", x: x, y: 1, style: t[.filter]) + 2
         }
         if s.screen == .instances {
             let sortText = "sort: \(s.sortColumn.title)\(s.sortAscending ? "↑" : "↓")"

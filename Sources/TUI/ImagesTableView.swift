@@ -1,13 +1,13 @@
 import Foundation
 import Models
 
-/// The images table: NAME, KIND (`unikraft`, `kernel`, `disk`), FORMAT, ARCH, SIZE, MODIFIED,
+/// The images table: NAME, HOST (`local`, or the libvirt host whose storage pool holds it), KIND (`unikraft`, `kernel`, `disk`), FORMAT, ARCH, SIZE, MODIFIED,
 /// BOOTABLE (or why not); `i` shows the details (``ImageDetailsView``).
 enum ImagesTableView {
     static func draw(_ grid: inout Grid, _ s: AppState, _ layout: Layout) {
         let t = s.theme
         let y0 = layout.tableY
-        let fixed: [(String, Int, Bool)] = [("KIND", 8, false), ("FORMAT", 13, false), ("ARCH", 8, false), ("SIZE", 7, true), ("MODIFIED", 16, false)]
+        let fixed: [(String, Int, Bool)] = [("HOST", 10, false), ("KIND", 8, false), ("FORMAT", 13, false), ("ARCH", 8, false), ("SIZE", 7, true), ("MODIFIED", 16, false)]
         var fixedCols = fixed
         while fixedCols.count > 0, 1 + 16 + 1 + fixedCols.reduce(0, { $0 + $1.1 + 1 }) + 12 > grid.width { fixedCols.removeLast() }
         let rest = grid.width - 1 - fixedCols.reduce(0, { $0 + $1.1 + 1 })
@@ -37,11 +37,11 @@ enum ImagesTableView {
             var cx = 1
             cx += grid.put(img.name.truncated(to: nameW, ellipsis: s.symbols.ellipsis), x: cx, y: y, style: st(nil), maxWidth: nameW)
             cx = 1 + nameW + 1
-            let values = [img.kind, img.format.rawValue, img.arch ?? s.symbols.emDash, Formatting.bytes(img.sizeBytes),
+            let values = [img.host ?? HostLabel.local, img.kind, img.format.rawValue, img.arch ?? s.symbols.emDash, Formatting.bytes(img.sizeBytes),
                           img.modifiedAt.map(Formatting.date) ?? s.symbols.emDash]
             for (i, (_, w, right)) in fixedCols.enumerated() {
                 let v = values[i]
-                grid.put(right ? v.leftPadded(to: w) : v.truncated(to: w, ellipsis: s.symbols.ellipsis), x: cx, y: y, style: st(i <= 1 ? nil : .dim), maxWidth: w)
+                grid.put(right ? v.leftPadded(to: w) : v.truncated(to: w, ellipsis: s.symbols.ellipsis), x: cx, y: y, style: st(i == 1 || i == 2 ? nil : .dim), maxWidth: w)
                 cx += w + 1
             }
             var boot = img.bootable ? "yes" : "no: \(img.reason ?? "unknown")"

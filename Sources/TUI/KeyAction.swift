@@ -7,7 +7,7 @@ public enum KeyAction: String, Sendable, CaseIterable {
     // Moving and scrolling (lists, console, details, help)
     case down, up, pageDown, pageUp, halfPageDown, halfPageUp, first, last, back
     // Lists
-    case filter, sortPrevious, sortNext, invertSort, switchPane
+    case filter, sortPrevious, sortNext, invertSort, switchPane, cycleHost
     // The selected instance
     case openConsole, details, attach, start, stop, kill, pauseResume, restart, remove
     // Console

@@ -48,6 +48,7 @@ public enum KeyMap {
         bind(.list, [ch("<")], .sortPrevious, "instances: sort by the previous column", pair: "instances: sort by the previous / next column"),
         bind(.list, [ch(">")], .sortNext, "instances: sort by the next column", hint: "sort", hintKey: "<>"),
         bind(.list, [ch("I")], .invertSort, "instances: invert the sort order"),
+        bind(.list, [ch("H")], .cycleHost, "host filter: each host in turn, then every host", hint: "host"),
         bind(.list, [.tab, .backTab], .switchPane, "switch list / console pane (images: to instances)"),
         bind(.list, [.escape], .back, "clear the filter (images: else back to instances)"),
 

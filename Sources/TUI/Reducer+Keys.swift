@@ -160,6 +160,7 @@ extension Reducer {
             } else if state.focus == .console { state.focus = .list } else if !state.instanceFilter.isEmpty {
                 state.instanceFilter = ""; recomputeRows(&state)
             }
+        case .cycleHost: cycleHost(&state)
         case .sortPrevious where !images: cycleSort(&state, by: -1)
         case .sortNext where !images: cycleSort(&state, by: 1)
         case .invertSort where !images:

@@ -58,7 +58,8 @@ extension Reducer {
         if col == .cpuPercent || col == .sparkline {
             for inst in state.instances.values { cpu[inst.id] = state.displayedCPU(inst) }
         }
-        let list = state.instances.values.filter { matchesFilter($0, filter) }
+        let host = state.hostFilter
+        let list = state.instances.values.filter { (host == nil || $0.host == host) && matchesFilter($0, filter) }
             .sorted { asc ? ascending($0, $1, col, cpu: cpu) : ascending($1, $0, col, cpu: cpu) }
         state.rows = list.map(\.id)
         if let sel = state.selectedID, let i = state.rows.firstIndex(of: sel) {
@@ -73,8 +74,9 @@ extension Reducer {
     static func recomputeImageRows(_ state: inout AppState) {
         let f = state.imageFilter.lowercased()
         let selectedPath = state.selectedImage?.path
+        let host = state.hostFilter
         state.imageRows = state.images.indices.filter { i in
-            f.isEmpty || state.images[i].name.lowercased().contains(f) || state.images[i].path.lowercased().contains(f)
+            (host == nil || (state.images[i].host ?? HostLabel.local) == host) && (f.isEmpty || state.images[i].name.lowercased().contains(f) || state.images[i].path.lowercased().contains(f))
         }.sorted { state.images[$0].name.lowercased() < state.images[$1].name.lowercased() }
         if let p = selectedPath, let i = state.imageRows.firstIndex(where: { state.images[$0].path == p }) {
             state.imageCursor = i
@@ -115,6 +117,24 @@ extension Reducer {
         if cursor >= t + visible { t = cursor - visible + 1 }
         t = min(t, max(0, count - visible))
         return max(0, t)
+    }
+
+    /// `H`: every host, then each host in header order, then every host again (k9s's contexts).
+    static func cycleHost(_ state: inout AppState) {
+        var hosts: [String] = []
+        for b in state.backends where !hosts.contains(b.host) { hosts.append(b.host) }
+        guard hosts.count > 1 || state.hostFilter != nil else {
+            setMessage(&state, "only one host: \(hosts.first ?? HostLabel.local)", error: false)
+            return
+        }
+        if let current = state.hostFilter, let i = hosts.firstIndex(of: current) {
+            state.hostFilter = i + 1 < hosts.count ? hosts[i + 1] : nil
+        } else {
+            state.hostFilter = hosts.first
+        }
+        recomputeRows(&state)
+        recomputeImageRows(&state)
+        setMessage(&state, state.hostFilter.map { "host \($0) only (H: next host)" } ?? "every host", error: false)
     }
 
     /// Moves the sort column (`<`/`>`) and re-sorts.

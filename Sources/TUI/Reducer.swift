@@ -27,8 +27,11 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         for inst in list { state.instances[inst.id] = inst }
         Reducer.recomputeRows(&state)
     case .imagesLoaded(let images):
-        state.images = images
+        state.images = images + state.images.filter { $0.host != nil }
         state.imagesLoading = false
+        Reducer.recomputeImageRows(&state)
+    case .hostImagesLoaded(let host, let images):
+        state.images = state.images.filter { $0.host != host } + images.map { var i = $0; i.host = host; return i }
         Reducer.recomputeImageRows(&state)
     case .consoleData(let id, let bytes):
         guard state.consoles[id] != nil else { return [] }

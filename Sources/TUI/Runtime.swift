@@ -146,6 +146,16 @@ public final class Runtime {
                 let images = await Task.detached { ImageCatalog(directories: dirs).scan() }.value
                 self?.send(.imagesLoaded(images))
             }
+            for backend in backends {
+                guard let store = backend as? any ImageStoring else { continue }
+                let host = backend.host
+                Task { @MainActor [weak self] in
+                    // A host that does not answer keeps its earlier list (or none).
+                    if case .success(let images) = await HostDeadline.run(seconds: 10, { try await store.storedImages() }) {
+                        self?.send(.hostImagesLoaded(host: host, images))
+                    }
+                }
+            }
         case .openConsole(let id, let history): openConsole(id, history: history)
         case .closeConsole(let id):
             consoleTasks.removeValue(forKey: id)?.cancel()

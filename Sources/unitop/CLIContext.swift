@@ -51,19 +51,62 @@ struct CLIContext {
         return try BackendFactory.make(kind: kind, uri: options.connect, paths: paths, config: config)
     }
 
-    /// Backends for the TUI: the selected one; without `--backend`, the configured libvirt
-    /// connections are added to the default backend. Ones that cannot be created are logged and skipped
-    /// unless none is left.
-    func tuiBackends() throws -> [any UnikernelBackend] {
-        if options.backend != nil || options.connect != nil { return [try backend()] }
-        var result: [any UnikernelBackend] = [try backend()]
-        if try backendKind() == .qemu {
+    /// The hosts a listing or action covers. With `--connect` (or `--backend libvirt` and no
+    /// URIs configured): that one libvirt connection; with `--backend qemu`: the local QEMU
+    /// backend. Otherwise every configured host: local QEMU (not with `--backend libvirt`), then
+    /// each libvirt URI of the config (one that cannot even be set up, say libvirt missing, is one
+    /// line on stderr and left out). `--host` narrows any of these to one host.
+    func fleet() throws -> Fleet {
+        var backends: [any UnikernelBackend] = []
+        let kind = try options.backend.map { text throws(UnitopError) in try BackendKind.parse(text) }
+        if options.connect != nil || kind == .qemu || (kind == .libvirt && config.libvirtURIs.isEmpty) {
+            backends = [try backend()]
+        } else {
+            if kind == nil { backends.append(try BackendFactory.make(kind: .qemu, uri: nil, paths: paths, config: config)) }
+            var labels: Set<String> = [HostLabel.local]
             for uri in config.libvirtURIs {
-                do { result.append(try BackendFactory.make(kind: .libvirt, uri: uri, paths: paths, config: config)) }
-                catch { logger.warning("libvirt \(uri) unavailable: \(CLIError.message(for: error))") }
+                do {
+                    let b = try BackendFactory.make(kind: .libvirt, uri: uri, paths: paths, config: config)
+                    guard labels.insert(b.host).inserted else {
+                        StandardStream.error.writeNow(Array("unitop: \(uri): host label '\(b.host)' is already used by another configured URI; left out\n".utf8))
+                        b.close()
+                        continue
+                    }
+                    backends.append(b)
+                } catch {
+                    logger.warning("libvirt \(uri) unavailable: \(CLIError.message(for: error))")
+                    StandardStream.error.writeNow(Array("unitop: \(uri): \(CLIError.message(for: error))\n".utf8))
+                }
             }
         }
-        return result
+        let fleet = Fleet(backends: backends, deadlineSeconds: config.hostTimeoutSeconds)
+        return try options.host.map { try fleet.narrowed(to: $0) } ?? fleet
+    }
+
+    /// The instance `reference` (`NAME` or `HOST/NAME`) names across ``fleet()``; hosts that could
+    /// not be asked are one line each on stderr.
+    func resolve(_ reference: String) async throws -> ResolvedInstance {
+        try await resolve(InstanceReference(parsing: reference), in: fleet())
+    }
+
+    /// ``resolve(_:)`` in a fleet already made.
+    func resolve(_ reference: InstanceReference, in fleet: Fleet) async throws -> ResolvedInstance {
+        let resolved = try await fleet.resolve(reference)
+        for f in resolved.failures { StandardStream.error.writeLine(f.description) }
+        return resolved
+    }
+
+    /// Where a new instance starts: `--host LABEL` picks that configured host; otherwise the
+    /// selected backend (`--backend`, `--connect`, config, else qemu).
+    func launchBackend() throws -> any UnikernelBackend {
+        guard options.host != nil else { return try backend() }
+        guard let backend = try fleet().backends.first else { throw UnitopError.failed("no host to start on") }
+        return backend
+    }
+
+    /// Backends for the TUI: the same hosts as ``fleet()``.
+    func tuiBackends() throws -> [any UnikernelBackend] {
+        try fleet().backends
     }
 
     /// Throws the read-only refusal when `--readonly` is set.

@@ -19,15 +19,14 @@ struct ConsoleCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Instance name.")
+    @Argument(help: ArgumentHelp("Instance: NAME where it is unique across hosts, else HOST/NAME.", valueName: "name"))
     var name: String
 
     func run() async throws {
         let context = try CLIContext(global)
         try context.requireWritable("console")
-        try InstanceName.validate(name)
-        let backend = try context.backend()
-        let instance = try await backend.instance(named: name)
+        let resolved = try await context.resolve(name)
+        let backend = resolved.backend, instance = resolved.instance, name = resolved.name
         let session = ConsoleSession(backend: backend, name: instance.name, history: .tail(bytes: Self.historyBytes), forwardInput: true)
         switch try await session.run() {
         case .detached:

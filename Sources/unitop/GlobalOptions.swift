@@ -5,7 +5,7 @@ import Logging
 /// from here, ``GlobalArgumentOrder`` knows which take a value from here, and the root help
 /// text lists them from here.
 enum GlobalOption: String, CaseIterable {
-    case backend, connect, stateDir = "state-dir", config, readonly, theme, logLevel = "log-level"
+    case backend, connect, host, stateDir = "state-dir", config, readonly, theme, logLevel = "log-level"
 
     /// `--backend`.
     var long: String { "--" + rawValue }
@@ -16,6 +16,7 @@ enum GlobalOption: String, CaseIterable {
         switch self {
         case .backend: return "kind"
         case .connect: return "uri"
+        case .host: return "label"
         case .stateDir: return "dir"
         case .config: return "file"
         case .readonly: return nil
@@ -31,6 +32,7 @@ enum GlobalOption: String, CaseIterable {
         switch self {
         case .backend: return "Backend: qemu or libvirt (default: from config, else qemu)."
         case .connect: return "libvirt connection URI (also LIBVIRT_DEFAULT_URI)."
+        case .host: return "Only this host: a HOST label from 'unitop ps' (local, system, lab1, ...) or a configured libvirt URI."
         case .stateDir: return "State directory (also UNITOP_HOME)."
         case .config: return "Config file (must exist when given)."
         case .readonly: return "Refuse every action that changes an instance (run, stop, kill, pause, resume, restart, rm, console)."
@@ -46,6 +48,7 @@ enum GlobalOption: String, CaseIterable {
         switch self {
         case .backend: return "backend (default: from config, else qemu)"
         case .connect: return "libvirt URI (also LIBVIRT_DEFAULT_URI)"
+        case .host: return "only this host (a HOST label from 'unitop ps')"
         case .stateDir: return "state directory (also UNITOP_HOME)"
         case .config: return "config file (must exist when given)"
         case .readonly: return "refuse every action that changes an instance"
@@ -80,6 +83,9 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(name: GlobalOption.connect.name, help: GlobalOption.connect.help)
     var connect: String?
+
+    @Option(name: GlobalOption.host.name, help: GlobalOption.host.help)
+    var host: String?
 
     @Option(name: GlobalOption.stateDir.name, help: GlobalOption.stateDir.help)
     var stateDir: String?

@@ -7,7 +7,7 @@ struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Print an instance (by name) or an image (by path or catalogued name) as JSON.",
-        discussion: "An instance of that name wins; otherwise the argument is resolved as an image."
+        discussion: "An instance of that name (NAME, or HOST/NAME where the name is on several hosts) wins; otherwise the argument is resolved as an image."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -17,16 +17,10 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CLIContext(global)
-        if (try? InstanceName.validate(target)) != nil {
-            let backend = try context.backend()
-            do {
-                let instance = try await backend.instance(named: target)
-                try JSONOutput.write(instance, pretty: true)
-                StandardStream.output.flush()
-                return
-            } catch UnitopError.instanceNotFound {
-                // fall through to images
-            }
+        if let instance = try await instance(context) {
+            try JSONOutput.write(instance, pretty: true)
+            StandardStream.output.flush()
+            return
         }
         let image: Image
         do {
@@ -36,5 +30,18 @@ struct InspectCommand: AsyncParsableCommand {
         }
         try JSONOutput.write(image, pretty: true)
         StandardStream.output.flush()
+    }
+
+    /// The instance `target` names, nil when there is none (then it is an image). `HOST/NAME` only
+    /// when HOST is a host: `dir/file.elf` is an image path.
+    func instance(_ context: CLIContext) async throws -> Instance? {
+        guard let reference = try? InstanceReference(parsing: target) else { return nil }
+        let fleet = try context.fleet()
+        if let host = reference.host, fleet.backend(host: host) == nil { return nil }
+        do {
+            return try await context.resolve(reference, in: fleet).instance
+        } catch UnitopError.instanceNotFound {
+            return nil
+        }
     }
 }

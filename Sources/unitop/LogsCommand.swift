@@ -12,7 +12,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Instance name.")
+    @Argument(help: ArgumentHelp("Instance: NAME where it is unique across hosts, else HOST/NAME.", valueName: "name"))
     var name: String
 
     @Flag(name: .shortAndLong, help: "Keep printing new output until the instance ends.")
@@ -23,8 +23,8 @@ struct LogsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CLIContext(global)
-        try InstanceName.validate(name)
-        let backend = try context.backend()
+        let resolved = try await context.resolve(name)
+        let backend = resolved.backend, name = resolved.name
         // The whole history of a QEMU instance: straight from its log files, on this thread.
         if !follow, let segments = ConsoleLogSegments(backend: backend, name: name) {
             StandardStream.output.flush()

@@ -2,12 +2,22 @@ import ArgumentParser
 import Foundation
 import Models
 
-/// `unitop ps`: the instances of the selected backend.
+/// `unitop ps`: the instances of every host (or of the selected backend or host).
 struct PsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ps",
-        abstract: "List instances (running, paused and starting; --all adds finished ones)."
+        abstract: "List instances (running, paused and starting; --all adds finished ones).",
+        discussion: """
+            Covers every configured host (local QEMU, then each libvirt URI of the config), queried \
+            in parallel, each within [libvirt] timeout (default 5 s); --host, --backend or --connect \
+            narrow it. A host that does not answer is one line on stderr ('lab1: unreachable: ...') \
+            and its rows are absent; the exit status is then \(partialStatus) (partial listing) when \
+            another host answered, 1 when none did.
+            """
     )
+
+    /// Exit status of a listing that misses at least one host.
+    static let partialStatus: Int32 = 3
 
     @OptionGroup var global: GlobalOptions
 
@@ -19,16 +29,23 @@ struct PsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CLIContext(global)
-        let backend = try context.backend()
-        let instances = try await backend.instances()
-            .filter { all || !$0.state.isFinished }
-            .sorted { $0.id < $1.id }
+        let fleet = try context.fleet()
+        let listing = await fleet.instances()
+        if listing.failures.count == fleet.backends.count, let first = listing.failures.first {
+            if fleet.backends.count == 1 { throw first.error }
+            for f in listing.failures.dropLast() { StandardStream.error.writeLine(f.description) }
+            throw UnitopError.failed(listing.failures.last?.description ?? first.description)
+        }
+        let instances = listing.instances.filter { all || !$0.state.isFinished }
         if json {
             try JSONOutput.write(instances)
         } else {
-            StandardStream.output.write(Self.table(instances, capabilities: backend.capabilities).render())
+            let capabilities = Dictionary(fleet.backends.map { ($0.host, $0.capabilities) }, uniquingKeysWith: { a, _ in a })
+            StandardStream.output.write(Self.table(instances, capabilities: { capabilities[$0.host] ?? .all }).render())
         }
         StandardStream.output.flush()
+        for f in listing.failures { StandardStream.error.writeLine(f.description) }
+        if !listing.failures.isEmpty { throw ExitCode(Self.partialStatus) }
     }
 
     /// Widest PORTS cell; further mappings are counted (`8080→80,+3`).
@@ -37,6 +54,11 @@ struct PsCommand: AsyncParsableCommand {
     /// The table; a value the backend cannot report reads `n/a (KIND)` (see ``CapabilityGap``),
     /// one not known yet `-`. READY is launch to the first published TCP port answering.
     static func table(_ instances: [Instance], capabilities: BackendCapabilities, now: Date = Date()) -> TableFormatter {
+        table(instances, capabilities: { _ in capabilities }, now: now)
+    }
+
+    /// The table over several hosts: `capabilities` gives each instance's backend's.
+    static func table(_ instances: [Instance], capabilities: (Instance) -> BackendCapabilities, now: Date = Date()) -> TableFormatter {
         var t = TableFormatter(headers: ["NAME", "BACKEND", "HOST", "IMAGE", "STATE", "PID", "CPUS", "MEM", "UPTIME", "BOOT", "READY", "PORTS", "EXIT"])
         for i in instances {
             let image = i.image.split(separator: "/").last.map(String.init) ?? i.image
@@ -45,6 +67,7 @@ struct PsCommand: AsyncParsableCommand {
                 state += " \(max(0, Int(deadline.timeIntervalSince(now).rounded(.up))))s"
             }
             let gap = CapabilityGap.text(i.backend)
+            let capabilities = capabilities(i)
             let exit: String
             if let code = i.exitCode {
                 exit = "\(code)" + (i.state == .crashed ? i.exitReason.map { " (\($0))" } ?? "" : "")

@@ -7,11 +7,11 @@ struct RestartCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Instance name.")
+    @Argument(help: ArgumentHelp("Instance: NAME where it is unique across hosts, else HOST/NAME.", valueName: "name"))
     var name: String
 
     func run() async throws {
-        try await InstanceAction.perform("restart", name: name, global: global) { backend, _ in
+        try await InstanceAction.perform("restart", name: name, global: global) { backend, name, _ in
             try await backend.restart(name)
         }
     }

@@ -10,14 +10,14 @@ struct RmCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Instance name.")
+    @Argument(help: ArgumentHelp("Instance: NAME where it is unique across hosts, else HOST/NAME.", valueName: "name"))
     var name: String
 
     @Flag(name: .shortAndLong, help: "Kill the instance first if it is still running.")
     var force = false
 
     func run() async throws {
-        try await InstanceAction.perform("rm", name: name, global: global) { backend, _ in
+        try await InstanceAction.perform("rm", name: name, global: global) { backend, name, _ in
             try await backend.remove(name, force: force)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backends
 import Foundation
 import Models
 
@@ -88,7 +89,11 @@ struct RunCommand: AsyncParsableCommand {
             throw UnitopError.imageNotBootable(path: image.path, reason: image.reason ?? "unknown format")
         }
         let spec = try launchSpec(for: image, flags: flags, context: context)
-        let backend = try context.backend()
+        let backend = try context.launchBackend()
+        (backend as? LibvirtBackend)?.onUploadStart { file, host, bytes in
+            let mb = Double(bytes) / 1_000_000
+            StandardStream.error.writeLine("uploading \(file) to \(host) (\(mb < 10 ? String(format: "%.1f", mb) : String(Int(mb.rounded()))) MB)")
+        }
         if (try? await backend.instance(named: spec.name)) != nil {
             throw UnitopError.instanceExists(spec.name)
         }

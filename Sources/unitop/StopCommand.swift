@@ -11,7 +11,7 @@ struct StopCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Instance name.")
+    @Argument(help: ArgumentHelp("Instance: NAME where it is unique across hosts, else HOST/NAME.", valueName: "name"))
     var name: String
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Seconds to wait for the guest before escalating (default: config stop_timeout, else 10).", valueName: "seconds"))
@@ -19,7 +19,7 @@ struct StopCommand: AsyncParsableCommand {
 
     func run() async throws {
         let seconds = try timeout.map(ArgumentValues.timeout)
-        try await InstanceAction.perform("stop", name: name, global: global) { backend, context in
+        try await InstanceAction.perform("stop", name: name, global: global) { backend, name, context in
             try await backend.stop(name, timeoutSeconds: seconds ?? context.config.stopTimeoutSeconds)
         }
     }

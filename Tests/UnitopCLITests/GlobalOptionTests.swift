@@ -35,7 +35,7 @@ import UnitopTesting
         try Data().write(to: URL(fileURLWithPath: config))
         let samples: [String: String] = [
             "backend": "qemu", "connect": "test:///default", "state-dir": h.home.root + "/other-state",
-            "config": config, "theme": "default", "log-level": "debug",
+            "config": config, "theme": "default", "log-level": "debug", "host": "local",
         ]
         let globals = try declaredGlobalOptions(h)
         #expect(globals.contains { $0.name == "backend" && $0.valued } && globals.contains { $0.name == "readonly" && !$0.valued },

@@ -63,7 +63,8 @@ extension LibvirtBackend {
         if !forwards.isEmpty, let why = unitop_virqemu_load_error() {
             throw UnitopError.unsupported("published ports on libvirt need \(UNITOP_LIBVIRT_QEMU_SONAME) (\(String(cString: why)))")
         }
-        let place = try placement(for: spec)
+        let remote = !parsed.isThisMachine && !parsed.isTest
+        let place = remote ? try await remotePlacement(for: spec) : try placement(for: spec)
         let startedAt = Date()
         let workload = DomainWorkload(spec: spec, exitLogPath: place.exitLogPath, copies: place.copies)
         let meta = DomainMetadata(image: spec.imagePath, kernelCopy: place.kernelCopy, append: spec.kernelCommandLine,
@@ -76,10 +77,10 @@ extension LibvirtBackend {
                 cpus: spec.cpus, machine: spec.machine, kvm: kvm, cpuModel: spec.cpuModel ?? config.qemu.cpu,
                 logPath: place.logPath, metadata: meta, initrdPath: place.initrdPath,
                 bootDisk: place.bootDiskPath.map { DiskAttachment(path: $0, format: spec.bootDiskFormat ?? .raw) },
-                disks: spec.disks, network: spec.network, ports: spec.ports, volumes: spec.volumes,
+                disks: place.disks ?? spec.disks, network: spec.network, ports: spec.ports, volumes: spec.volumes,
                 exitLogPath: place.exitLogPath).build()
         } catch {
-            place.removeCopies()
+            await discard(place)
             throw error
         }
         // Fresh logs: the console history starts at this boot, and no exit value is left over.
@@ -110,7 +111,7 @@ extension LibvirtBackend {
             }
             state.withLock { _ = $0.abandoned.remove(name) }
         } catch {
-            place.removeCopies()
+            await discard(place)
             throw error
         }
         var inst = makeInstance(snap)
@@ -122,6 +123,11 @@ extension LibvirtBackend {
         if parsed.isThisMachine, ReadinessSchedule.probedPort(spec.ports) != nil { spawnReadinessProbe(name) }
         hub.emit(.instanceChanged(inst))
         return inst
+    }
+
+    /// Removes what ``placement(for:)`` or ``remotePlacement(for:)`` copied for a start that failed.
+    func discard(_ place: Placement) async {
+        if parsed.isThisMachine || parsed.isTest { place.removeCopies() } else { await removeHostCopies(place) }
     }
 
     // MARK: - Stop, kill, pause, resume, restart, remove
@@ -321,6 +327,11 @@ extension LibvirtBackend {
         }
         exitWatcher.unwatch(name)
         if live.managed { removeLocalFiles(name: name, logPath: live.consoleLogPath) }
+        if live.managed, !parsed.isThisMachine, !parsed.isTest {
+            do { try await deleteHostVolumes(Self.instanceVolumeNames(name)) } catch {
+                Self.log.warning("cannot remove the instance's volumes", metadata: ["name": "\(name)", "error": "\(error)"])
+            }
+        }
         records.remove(name)
         let session: LibvirtConsoleSession? = state.withLock {
             $0.known.removeValue(forKey: name)

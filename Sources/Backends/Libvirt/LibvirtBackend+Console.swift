@@ -12,8 +12,10 @@ extension LibvirtBackend {
     ///
     /// Domains unitop created on this machine: read from the virtlogd console log (history from
     /// boot, then live, one ordered source: nothing lost or doubled; libvirtd restarts do not
-    /// interrupt it). Other domains (foreign, or on a remote host): only live output through the
-    /// libvirt console stream, no history; `force` takes the console over from another client.
+    /// interrupt it). Domains unitop created on other hosts: the same log, kept in the host's
+    /// `unitop` pool and read as a volume (``RemoteConsoleLog``). Other domains (foreign, or
+    /// started on a remote host by an older unitop): only live output through the libvirt console
+    /// stream, no history; `force` takes the console over from another client.
     public func console(_ name: String, history: ConsoleHistory, follow: Bool, force: Bool) -> AsyncThrowingStream<[UInt8], Error> {
         // Pulled chunk by chunk from the source: its bounded buffer is the only one.
         DeferredConsoleStream.make { [weak self] in
@@ -23,6 +25,8 @@ extension LibvirtBackend {
                 return ConsoleLogFollower.stream(
                     path: log, history: history, follow: follow && inst.state.isActive,
                     hasEnded: { [weak self] in self?.hasEnded(name) ?? true })
+            } else if let volume = await self.remoteLogVolume(inst) {
+                return self.remoteConsole(name, volume: volume, history: history, follow: follow && inst.state.isActive)
             } else if follow && inst.state.isActive {
                 return try await self.consoleSession(name, force: force).listen()
             }

@@ -56,7 +56,7 @@ extension LibvirtBackend {
         while !Task.isCancelled {
             if connection.isConnected {
                 do {
-                    let snaps = try await listSnapshots(withRSS: true)
+                    let snaps = try await listSnapshots(withStats: true)
                     failing = false
                     publishSample(snaps)
                 } catch {

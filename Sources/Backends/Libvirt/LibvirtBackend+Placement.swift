@@ -13,9 +13,13 @@ extension LibvirtBackend {
         var bootDiskPath: String?
         /// The isa-debugcon file (see ``LibvirtExitLog``); nil: QEMU's isa-debug-exit.
         var exitLogPath: String?
-        /// Every file copied for QEMU (removed with the instance, or when the start fails).
+        /// Every file copied for QEMU (removed with the instance, or when the start fails; on
+        /// remote hosts, per-instance volumes).
         var copies: [String] = []
+        /// The extra disks with their paths on the host; nil: the spec's.
+        var disks: [DiskAttachment]?
 
+        /// Removes local copies (remote copies: ``LibvirtBackend/removeHostCopies(_:)``).
         func removeCopies() { for c in copies { _ = unlink(c) } }
     }
 
@@ -28,8 +32,9 @@ extension LibvirtBackend {
     ///   `/var/log/libvirt/qemu/unitop-NAME.{console,exit}.log` (written by virtlogd as root).
     ///   Extra disks and shared folders are used in place: they must be reachable by QEMU
     ///   (checked before, see ``checkQEMUCanReach(_:)``).
-    /// - remote hosts: every path must exist on that host; the log uses the system path there;
-    ///   the exit device is QEMU's isa-debug-exit (unitop cannot read a remote exit file).
+    /// - hosts that are not this machine: see ``remotePlacement(for:)`` (files uploaded to the
+    ///   host's `unitop` pool, the console log in that pool); the exit device is QEMU's
+    ///   isa-debug-exit (unitop cannot read a remote exit file). The test driver uses every path as given.
     func placement(for spec: LaunchSpec) throws -> Placement {
         let diskBoot = spec.bootDiskFormat != nil
         if parsed.isSession {

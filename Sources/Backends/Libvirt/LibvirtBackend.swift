@@ -26,9 +26,11 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     let config: Config
     let connection: LibvirtConnection
     let hub: LibvirtEventHub
-    let cache = MetadataCache()
+    let cache: MetadataCache
     let sampler = LibvirtStatsSampler()
     let records: LibvirtRecordStore
+    /// Content hashes of local files uploaded to hosts (see ``LibvirtBackend/storeOnHost(_:what:)``).
+    let hashes: ContentHashCache
     let lifecycle: AsyncStream<LibvirtConnection.Event>.Continuation
     /// Watches the exit files of the domains this process started or shows (see ``LibvirtExitLog``).
     let exitWatcher = LibvirtExitLog.Watcher(hub: ConsoleLogFollower.hub)
@@ -58,9 +60,11 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     /// `readinessProbeCommand`: argv of a detached process that runs ``probeReadiness(_:schedule:)``
     /// for the instance name appended to it (the executable's hidden `__probe-ready` command);
     /// without it, `readyMillis` is measured only when something calls the probe.
+    /// `treatAsRemote`: see ``LibvirtURI/init(_:treatAsRemote:)`` (tests of the remote path on a
+    /// local daemon of another account).
     public init(uri: String, paths: UnitopPaths, config: Config, connectTimeout: Double = 10,
-                readinessProbeCommand: [String]? = nil) throws {
-        parsed = try LibvirtURI(uri)
+                readinessProbeCommand: [String]? = nil, treatAsRemote: Bool = false) throws {
+        parsed = try LibvirtURI(uri, treatAsRemote: treatAsRemote)
         capabilities = BackendCapabilities(exitCodes: parsed.isThisMachine && !parsed.isTest, bootTime: false, processID: false)
         self.readinessProbeCommand = readinessProbeCommand
         if let why = unitop_vir_load_error() {
@@ -71,6 +75,8 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
         self.paths = paths
         self.config = config
         records = LibvirtRecordStore(stateDirectory: paths.stateDirectory, uri: uri)
+        cache = MetadataCache(file: records.directory + "/" + Self.domainCacheFile)
+        hashes = ContentHashCache(file: paths.stateDirectory + "/content-hashes.json")
         let relay = Relay()
         let (events, continuation) = AsyncStream<LibvirtConnection.Event>.makeStream()
         lifecycle = continuation
@@ -181,10 +187,30 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
     /// How long a lookup waits for the end event of a domain that just vanished.
     static let eventGraceSeconds = 3.0
 
-    func listSnapshots(withRSS: Bool = false) async throws -> [DomainSnapshot] {
+    /// Every domain in one round trip (see ``LibvirtDomains/listAll(_:uri:cache:withStats:)``);
+    /// the time it took is published as the host's latency.
+    func listSnapshots(withStats: Bool = false) async throws -> [DomainSnapshot] {
         let cache = self.cache, uri = self.uri
-        return try await connection.call { c in try LibvirtDomains.listAll(c, uri: uri, cache: cache, withRSS: withRSS) }
+        let started = ContinuousClock.now
+        let snaps = try await connection.call { c in try LibvirtDomains.listAll(c, uri: uri, cache: cache, withStats: withStats) }
+        noteLatency(ContinuousClock.now - started)
+        return snaps
     }
+
+    /// Publishes a round trip's duration when the figure shown (``Formatting/millis(_:)``) changes.
+    func noteLatency(_ d: Duration) {
+        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        let shown = Formatting.millis(ms)
+        let changed: Bool = state.withLock {
+            guard $0.latencyShown != shown else { return false }
+            $0.latencyShown = shown
+            return true
+        }
+        if changed { hub.emit(.hostLatency(backend: kind, host: host, milliseconds: ms)) }
+    }
+
+    /// The file of ``MetadataCache`` under this URI's state directory.
+    static let domainCacheFile = "domains.cache"
 
     /// libvirt's own log of domain `name` when it is on this machine (root's session domains log
     /// there too).
@@ -286,6 +312,15 @@ struct LibvirtBackendState {
     var abandoned: Set<String> = []
     /// Exit values read from a guest's exit file and not yet consumed by its STOPPED event.
     var guestExits: [String: Int] = [:]
+    /// The host latency last published (as shown), see ``LibvirtBackend/noteLatency(_:)``.
+    var latencyShown: String?
+    /// Local files uploaded to the host by this backend, and files checked for upload.
+    var uploads = 0
+    var uploadChecks = 0
+    /// See ``LibvirtBackend/onUploadStart(_:)``.
+    var uploadNotice: (@Sendable (String, String, UInt64) -> Void)?
     /// Guest addresses from libvirt (lease or ARP), with when they were read.
     var addresses: [String: (found: [String], at: Date)] = [:]
 }
+
+extension LibvirtBackend: HostURIProviding {}

@@ -15,90 +15,91 @@ struct DomainSnapshot: Sendable, Equatable {
     var cpuTimeNs: UInt64
     /// Resident memory of the QEMU process in bytes, when libvirt reports it.
     var rssBytes: UInt64?
-    var persistent: Bool
     var metadata: DomainMetadata?
     /// Launch to the first published TCP port accepting (see ``DomainReadiness``), once measured.
     var readyMillis: Double? = nil
 }
 
-/// Caches each domain's unitop metadata by UUID (it never changes for a domain we created), so
-/// listing costs no per-domain round trip after the first sight.
-/// The readiness figure is cached once measured (it never changes for a run).
-final class MetadataCache: Sendable {
-    private let entries = Mutex<[String: DomainMetadata?]>([:])
-    private let ready = Mutex<[String: Double]>([:])
-
-    func get(_ uuid: String) -> DomainMetadata?? { entries.withLock { $0[uuid] } }
-    func set(_ uuid: String, _ m: DomainMetadata?) { entries.withLock { $0[uuid] = m } }
-    func forget(_ uuid: String) { _ = entries.withLock { $0.removeValue(forKey: uuid) } }
-    /// Keyed by `UUID/domain id` (one run).
-    func readyMillis(_ run: String) -> Double? { ready.withLock { $0[run] } }
-    func setReadyMillis(_ run: String, _ ms: Double) { ready.withLock { $0[run] = ms } }
-}
-
 /// Blocking reads and lookups on a `virConnectPtr`; called only on the connection's queue.
 enum LibvirtDomains {
-    /// Every domain (active and inactive): one list call, one list of transient domains, and one
-    /// `virDomainGetInfo` per domain (state, memory, vCPUs, CPU time; no QEMU monitor round trip),
-    /// plus `virDomainGetState` only where the reason matters (not running). Metadata is read once
-    /// per domain (cached by UUID).
-    ///
-    /// `virConnectGetAllDomainStats` is not used for listing: its balloon and vCPU groups query
-    /// every QEMU over QMP, which made a 50-domain listing 2.5× slower than `virsh list --all`.
-    /// With `withRSS`, running domains also get their QEMU resident memory (`virDomainMemoryStats`,
-    /// read from /proc by libvirtd; one more round trip each, used by the stats poll only).
-    static func listAll(_ conn: OpaquePointer, uri: String, cache: MetadataCache, withRSS: Bool = false) throws -> [DomainSnapshot] {
-        let transient = try transientNames(conn, uri: uri)
-        var list: UnsafeMutablePointer<virDomainPtr?>?
-        let n = virConnectListAllDomains(conn, &list, 0)
-        guard n >= 0, let list else { throw LibvirtErrors.connection(uri, action: "list domains") }
-        defer {
-            for i in 0..<Int(n) { if let d = list[i] { virDomainFree(d) } }
-            free(list)
-        }
+    /// Every domain (active and inactive) in one round trip: `virConnectGetAllDomainStats` with
+    /// the state group only (libvirtd answers it from its own records, without asking any QEMU),
+    /// plus, for a domain not seen in this run before, its immutable facts (``MetadataCache``).
+    /// With `withStats` (the stats poll), the CPU time group too (read from cgroups or /proc by
+    /// libvirtd) and, for running domains, the QEMU resident memory (`virDomainMemoryStats`, one
+    /// round trip each).
+    static func listAll(_ conn: OpaquePointer, uri: String, cache: MetadataCache, withStats: Bool = false) throws -> [DomainSnapshot] {
+        var groups = VIR_DOMAIN_STATS_STATE.rawValue
+        if withStats { groups |= VIR_DOMAIN_STATS_CPU_TOTAL.rawValue }
+        var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
+        let n = virConnectGetAllDomainStats(conn, groups, &records, 0)
+        guard n >= 0, let records else { throw LibvirtErrors.connection(uri, action: "list domains") }
+        defer { virDomainStatsRecordListFree(records) }
         var out: [DomainSnapshot] = []
         out.reserveCapacity(Int(n))
         for i in 0..<Int(n) {
-            guard let d = list[i], var s = snapshot(d, cache: cache, transient: transient) else { continue }
-            if withRSS, s.cpuTimeNs > 0 { s.rssBytes = rss(d) }
+            guard let record = records[i]?.pointee, let dom = record.dom else { continue }
+            let fields = DomainStatsFields(record.params, count: Int(record.nparams))
+            guard let state = fields.int("state.state") else { continue }
+            guard var s = snapshot(dom, state: Int32(state), reason: Int32(fields.int("state.reason") ?? 0), cache: cache) else { continue }
+            s.cpuTimeNs = fields.uint("cpu.time") ?? 0
+            if withStats, LibvirtDomainState.map(state: s.state, reason: s.reason).0.isActive { s.rssBytes = rss(dom) }
             out.append(s)
         }
+        cache.commit(keeping: Set(out.map(\.uuid)))
         return out
     }
 
-    /// One domain's snapshot (nil if it vanished meanwhile). `transient`, when given, saves the
-    /// per-domain persistence query.
-    static func snapshot(_ dom: OpaquePointer, cache: MetadataCache, transient: Set<String>? = nil) -> DomainSnapshot? {
-        var info = virDomainInfo()
-        guard virDomainGetInfo(dom, &info) == 0 else { return nil }
-        var state = Int32(info.state), reason: Int32 = 0
-        if state != Int32(VIR_DOMAIN_RUNNING.rawValue) {
-            _ = virDomainGetState(dom, &state, &reason, 0)
-        }
-        let uuid = uuidString(dom)
-        let name = domainName(dom)
-        let persistent = transient.map { !$0.contains(name) } ?? (virDomainIsPersistent(dom) == 1)
-        let meta = metadata(dom, uuid: uuid, cache: cache)
-        let active = LibvirtDomainState.map(state: state, reason: reason).0.isActive
-        let ready = active && meta?.workload?.probedPort != nil ? readyMillis(dom, uuid: uuid, cache: cache) : nil
-        return DomainSnapshot(
-            name: name, uuid: uuid, state: state, reason: reason,
-            maxMemKiB: UInt64(info.maxMem), vcpus: Int(info.nrVirtCpu), cpuTimeNs: info.cpuTime,
-            rssBytes: nil, persistent: persistent, metadata: meta, readyMillis: ready)
+    /// One domain's snapshot, its state read now (nil if it vanished meanwhile).
+    static func snapshot(_ dom: OpaquePointer, cache: MetadataCache) -> DomainSnapshot? {
+        var state: Int32 = 0, reason: Int32 = 0
+        guard virDomainGetState(dom, &state, &reason, 0) == 0 else { return nil }
+        return snapshot(dom, state: state, reason: reason, cache: cache)
     }
 
-    /// The readiness figure the probe stored in the live domain (one metadata read per listing
-    /// until it is there, then cached by UUID and run: the domain id changes at every start).
-    static func readyMillis(_ dom: OpaquePointer, uuid: String, cache: MetadataCache) -> Double? {
-        let key = uuid.isEmpty ? "" : "\(uuid)/\(virDomainGetID(dom))"
-        if !key.isEmpty, let cached = cache.readyMillis(key) { return cached }
+    /// One domain's snapshot for a known state: name, UUID and id are in the domain handle; the
+    /// facts that cannot change during a run come from the cache, read once per run (nil if the
+    /// domain vanished meanwhile).
+    static func snapshot(_ dom: OpaquePointer, state: Int32, reason: Int32, cache: MetadataCache) -> DomainSnapshot? {
+        let uuid = uuidString(dom)
+        let name = domainName(dom)
+        let id = domainID(dom)
+        let entry: MetadataCache.Entry
+        if let cached = cache.entry(uuid, id: id) {
+            entry = cached
+        } else {
+            var info = virDomainInfo()
+            guard virDomainGetInfo(dom, &info) == 0 else { return nil }
+            entry = MetadataCache.Entry(id: id, maxMemKiB: UInt64(info.maxMem), vcpus: Int(info.nrVirtCpu),
+                                        metadataXML: metadataXML(dom))
+            if !uuid.isEmpty { cache.set(uuid, entry) }
+        }
+        let meta = cache.metadata(uuid, entry)
+        let active = LibvirtDomainState.map(state: state, reason: reason).0.isActive
+        var ready = entry.readyMillis
+        if ready == nil, active, meta?.workload?.probedPort != nil, let ms = readyMillis(dom) {
+            ready = ms
+            cache.setReadyMillis(uuid, id: id, ms)
+        }
+        return DomainSnapshot(
+            name: name, uuid: uuid, state: state, reason: reason,
+            maxMemKiB: entry.maxMemKiB, vcpus: entry.vcpus, cpuTimeNs: 0,
+            rssBytes: nil, metadata: meta, readyMillis: active ? ready : nil)
+    }
+
+    /// The readiness figure the probe stored in the live domain, if it is there yet.
+    static func readyMillis(_ dom: OpaquePointer) -> Double? {
         guard let raw = virDomainGetMetadata(dom, Int32(VIR_DOMAIN_METADATA_ELEMENT.rawValue), DomainReadiness.namespace, 0) else {
             return nil
         }
         defer { free(raw) }
-        guard let ms = DomainReadiness.parse(String(cString: raw)) else { return nil }
-        if !key.isEmpty { cache.setReadyMillis(key, ms) }
-        return ms
+        return DomainReadiness.parse(String(cString: raw))
+    }
+
+    /// The domain id (`-1` when inactive); read from the handle, no round trip.
+    static func domainID(_ dom: OpaquePointer) -> Int64 {
+        let id = virDomainGetID(dom)
+        return id == UInt32.max ? -1 : Int64(id)
     }
 
     /// Resident memory of the domain's QEMU process in bytes, if libvirt reports it.
@@ -108,20 +109,6 @@ enum LibvirtDomains {
         guard n > 0 else { return nil }
         for s in stats.prefix(Int(n)) where s.tag == Int32(VIR_DOMAIN_MEMORY_STAT_RSS.rawValue) { return s.val * 1024 }
         return nil
-    }
-
-    /// Names of the transient domains (one round trip).
-    static func transientNames(_ conn: OpaquePointer, uri: String) throws -> Set<String> {
-        var list: UnsafeMutablePointer<virDomainPtr?>?
-        let n = virConnectListAllDomains(conn, &list, UInt32(VIR_CONNECT_LIST_DOMAINS_TRANSIENT.rawValue))
-        guard n >= 0, let list else { throw LibvirtErrors.connection(uri, action: "list domains") }
-        defer {
-            for i in 0..<Int(n) { if let d = list[i] { virDomainFree(d) } }
-            free(list)
-        }
-        var names = Set<String>()
-        for i in 0..<Int(n) { if let d = list[i] { names.insert(domainName(d)) } }
-        return names
     }
 
     /// Looks `name` up, runs `body` with the domain and frees it. Throws
@@ -145,15 +132,12 @@ enum LibvirtDomains {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The unitop metadata element of `dom` (cached by UUID).
-    static func metadata(_ dom: OpaquePointer, uuid: String, cache: MetadataCache) -> DomainMetadata? {
-        if !uuid.isEmpty, let cached = cache.get(uuid) { return cached }
-        var result: DomainMetadata?
-        if let raw = virDomainGetMetadata(dom, Int32(VIR_DOMAIN_METADATA_ELEMENT.rawValue), DomainMetadata.namespace, 0) {
-            result = DomainMetadata.parse(String(cString: raw))
-            free(raw)
+    /// The unitop metadata element of `dom` as libvirt returns it; nil when it has none.
+    static func metadataXML(_ dom: OpaquePointer) -> String? {
+        guard let raw = virDomainGetMetadata(dom, Int32(VIR_DOMAIN_METADATA_ELEMENT.rawValue), DomainMetadata.namespace, 0) else {
+            return nil
         }
-        if !uuid.isEmpty { cache.set(uuid, result) }
-        return result
+        defer { free(raw) }
+        return String(cString: raw)
     }
 }

@@ -15,13 +15,24 @@ public struct LibvirtURI: Sendable, Equatable {
     public let hostName: String?
     /// `/system`, `/session`, `/default`, …
     public let path: String
+    /// The account named in the URI (`root` in `qemu+ssh://root@lab1/system`), nil without one.
+    public let userName: String?
+    /// Set by the caller: take the remote path even where ``isThisMachine`` would say local
+    /// (see ``init(_:treatAsRemote:)``).
+    public let treatAsRemote: Bool
 
     /// Schemes unitop accepts: the QEMU driver (local or through a remote transport) and the test driver.
     public static let driverNames = ["qemu", "test"]
     public static let transports = ["", "ssh", "libssh", "libssh2", "tcp", "tls", "unix", "ext"]
 
-    public init(_ uri: String) throws(UnitopError) {
+    /// - Parameter treatAsRemote: handle the host as another machine even when the URI is local
+    ///   (files go through the libvirt API: uploaded images, console logs read as volumes). For a
+    ///   `qemu+unix:///session?socket=…` URI of another account's daemon, whose QEMU cannot read
+    ///   this account's files and whose logs this account should not read directly. The command
+    ///   line never sets it; ssh URIs are remote without it.
+    public init(_ uri: String, treatAsRemote: Bool = false) throws(UnitopError) {
         string = uri
+        self.treatAsRemote = treatAsRemote
         guard let colon = uri.range(of: "://") else {
             throw .invalidArgument("invalid libvirt URI '\(uri)': expected e.g. qemu:///system or qemu+ssh://host/system")
         }
@@ -37,6 +48,9 @@ public struct LibvirtURI: Sendable, Equatable {
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
         let afterAuthority = rest.dropFirst(authority.count)
         path = String(afterAuthority.prefix { $0 != "?" })
+        let at = authority.lastIndex(of: "@")
+        let user = at.map { String(authority[..<$0]).split(separator: ":").first.map(String.init) ?? "" } ?? ""
+        userName = user.isEmpty ? nil : user
         var host = authority.split(separator: "@").last.map(String.init) ?? ""
         if host.hasPrefix("[") {  // [::1]:16509
             host = String(host.dropFirst().prefix { $0 != "]" })
@@ -50,9 +64,21 @@ public struct LibvirtURI: Sendable, Equatable {
     public var isTest: Bool { driver == "test" }
     public var isSession: Bool { path.hasPrefix("/session") }
 
-    /// Whether the libvirt host is this machine (no host, or a loopback address), so files under
-    /// paths the URI reports can be read and written here.
+    /// The transport part of the scheme (`ssh` in `qemu+ssh`), empty for a local URI.
+    public var transport: String {
+        let parts = scheme.split(separator: "+", maxSplits: 1)
+        return parts.count > 1 ? String(parts[1]) : ""
+    }
+
+    /// Whether the transport is ssh (`+ssh`, `+libssh`, `+libssh2`).
+    public var isSSH: Bool { ["ssh", "libssh", "libssh2"].contains(transport) }
+
+    /// Whether the libvirt host is this machine, so files under paths the URI reports can be read
+    /// and written here: no host or a loopback address, and not an ssh transport (ssh reaches
+    /// another account or host even on 127.0.0.1: files go through the API), nor
+    /// ``treatAsRemote``.
     public var isThisMachine: Bool {
+        if treatAsRemote || isSSH { return false }
         guard let h = hostName?.lowercased() else { return true }
         return h == "localhost" || h == "127.0.0.1" || h == "::1" || h.hasPrefix("127.")
     }

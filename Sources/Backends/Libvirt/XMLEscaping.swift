@@ -20,6 +20,36 @@ public enum XMLEscaping {
         return out
     }
 
+    /// Decodes the five predefined entities (`&amp; &lt; &gt; &quot; &apos;`) and decimal or hex
+    /// character references in text libvirt wrote; an unknown or malformed reference is kept as it is.
+    public static func unescape(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        let named: [Substring: String] = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'"]
+        var out = ""
+        var rest = Substring(text)
+        while let amp = rest.firstIndex(of: "&") {
+            out += rest[..<amp]
+            let after = rest[rest.index(after: amp)...]
+            guard let semi = after.prefix(12).firstIndex(of: ";") else {
+                out += "&"; rest = after; continue
+            }
+            let entity = after[..<semi]
+            var decoded = named[entity]
+            if decoded == nil, entity.hasPrefix("#") {
+                let digits = entity.dropFirst()
+                let value = digits.hasPrefix("x") ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits, radix: 10)
+                decoded = value.flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+            }
+            if let decoded {
+                out += decoded
+                rest = after[after.index(after: semi)...]
+            } else {
+                out += "&"; rest = after
+            }
+        }
+        return out + rest
+    }
+
     /// Throws unless `text` can be represented in XML 1.0 at all: no control characters other than
     /// tab, and at most `maxBytes` bytes. `what` names the value in the error.
     public static func checkRepresentable(_ text: String, what: String, maxBytes: Int) throws(UnitopError) {

@@ -201,7 +201,7 @@ final class EventCenter: Sendable {
         if let f = s.statFiles.removeValue(forKey: name) { f.close() }
         if s.known.removeValue(forKey: name) != nil {
             updateTicker(&s)
-            emit(&s, .instanceRemoved(InstanceID(backend: .qemu, host: "local", name: name)))
+            emit(&s, .instanceRemoved(InstanceID(backend: .qemu, host: HostLabel.local, name: name)))
         }
     }
 

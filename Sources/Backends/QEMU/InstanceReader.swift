@@ -49,7 +49,7 @@ struct InstanceReader: Sendable {
                 ?? recordMonitorDeath(f)
         }
         var inst = Instance(
-            name: name, backend: .qemu, host: "local", image: rec.image,
+            name: name, backend: .qemu, host: HostLabel.local, image: rec.image,
             state: status?.state ?? .starting, stateDetail: status?.detail, stopDeadline: status?.stopDeadline,
             pid: status?.qemuPid, memoryMiB: rec.spec.memoryMiB, cpus: rec.spec.cpus,
             startedAt: status?.startedAt, bootMillis: status?.bootMillis,
@@ -82,7 +82,7 @@ struct InstanceReader: Sendable {
         let modified = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec))
         if !FileIO.exists(f.monitorPid) && now.timeIntervalSince(modified) < Self.creationGraceSeconds { return nil }
         let reason = "broken state: spec.json is " + (FileIO.exists(f.spec) ? "not valid" : "missing")
-        return Instance(name: name, backend: .qemu, host: "local", image: "", state: .crashed, stateDetail: reason,
+        return Instance(name: name, backend: .qemu, host: HostLabel.local, image: "", state: .crashed, stateDetail: reason,
                         memoryMiB: 0, cpus: 0, exitReason: reason, stateDirectory: f.directory,
                         consoleLogPath: f.consoleLog, managed: true)
     }
@@ -92,7 +92,7 @@ struct InstanceReader: Sendable {
     func newer(_ name: String, _ f: InstanceFiles, format: Int) -> Instance {
         let why = StateFormat.newerMessage(format)
         let alive = monitorPid(f)?.isAlive ?? false
-        return Instance(name: name, backend: .qemu, host: "local", image: "", state: alive ? .running : .stopped,
+        return Instance(name: name, backend: .qemu, host: HostLabel.local, image: "", state: alive ? .running : .stopped,
                         stateDetail: why, memoryMiB: 0, cpus: 0, exitReason: alive ? nil : why,
                         stateDirectory: f.directory, consoleLogPath: f.consoleLog, managed: true)
     }

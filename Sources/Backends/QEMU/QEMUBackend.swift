@@ -15,7 +15,7 @@ import Glibc
 public final class QEMUBackend: UnikernelBackend, Sendable {
     public let kind = BackendKind.qemu
     public let capabilities = BackendCapabilities.all
-    public let host = "local"
+    public let host = HostLabel.local
     public let paths: UnitopPaths
     public let config: Config
     let reader: InstanceReader
