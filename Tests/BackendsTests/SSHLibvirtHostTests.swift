@@ -58,9 +58,6 @@ struct SSHLibvirtHostTests {
         // The guest boots from a file the test user can read (its QEMU cannot read root's files).
         let name = LibvirtSystemTests.uniqueName("ssh")
         let kernel = try host.copyToHome(image, as: name + ".elf")
-        // The backend still places a session URI's console log under this machine's state
-        // directory (a loopback host counts as this machine); the daemon's virtlogd must write it.
-        try SSHLibvirtHost.grantUser(home.stateDirectory + "/libvirt/session/" + name, root: home.root)
         let inst = try await b.start(LaunchSpec(name: name, imagePath: kernel, memoryMiB: 32, accel: .tcg))
         #expect(inst.state == .running)
         #expect(inst.host == host.hostLabel)
