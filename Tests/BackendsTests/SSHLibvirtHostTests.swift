@@ -127,4 +127,32 @@ struct SSHLibvirtHostTests {
         b.close(); home.remove(); closed = true
         await Self.purgeAndCheck(host, userExistedBefore: userExistedBefore)
     }
+
+    /// The host key is really checked (the URI does not turn verification off), through a
+    /// known_hosts file of the test's own: root's `~/.ssh` is neither read nor written.
+    @Test func hostKeyIsCheckedAndRootsSSHFilesAreUntouched() async throws {
+        let userExistedBefore = getpwnam(SSHLibvirtHost.user) != nil
+        let rootKnownHosts = (getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) } ?? "/root") + "/.ssh/known_hosts"
+        let before = FileManager.default.contents(atPath: rootKnownHosts)
+        let host = try await SSHLibvirtHost.up()
+        defer { host.purgeNow() }
+        #expect(!host.uri.contains("no_verify"))
+        let ok = LibvirtSystemTests.virsh(["version"], uri: host.uri)
+        #expect(ok?.status == 0, "virsh through ssh: \(ok?.stderr ?? "did not run")")
+
+        // Another host key in the test's known_hosts: ssh refuses the host.
+        let knownHosts = host.directory + "/ssh/known_hosts"
+        let good = try String(contentsOfFile: knownHosts, encoding: .utf8)
+        let clientKey = try String(contentsOfFile: host.directory + "/ssh/id_ed25519.pub", encoding: .utf8)
+        let wrongKey = clientKey.split(separator: " ").prefix(2).joined(separator: " ")
+        try "[127.0.0.1]:\(host.sshPort) \(wrongKey)\n".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        let refused = LibvirtSystemTests.virsh(["version"], uri: host.uri)
+        #expect(refused?.status != 0)
+        #expect(refused?.stderr.contains("Host key verification failed") == true, "\(refused?.stderr ?? "")")
+        try good.write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        #expect(LibvirtSystemTests.virsh(["version"], uri: host.uri)?.status == 0)
+
+        #expect(FileManager.default.contents(atPath: rootKnownHosts) == before, "root's known_hosts is untouched")
+        await Self.purgeAndCheck(host, userExistedBefore: userExistedBefore)
+    }
 }
