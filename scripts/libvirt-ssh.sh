@@ -265,6 +265,11 @@ up)
     URI=$(cat "$SSHDIR/uri")
     end=$(( $(date +%s) + DEADLINE_SECONDS ))
     until virsh -c "$URI" version >/dev/null 2>"$SSHDIR/virsh.err"; do
+        if grep -qE "fatal|Cannot bind" "$SSHDIR/sshd.log" 2>/dev/null; then
+            echo "libvirt-ssh: sshd failed on 127.0.0.1:$SSH_PORT:" >&2
+            tail -n 5 "$SSHDIR/sshd.log" >&2
+            exit 1
+        fi
         if [ "$(date +%s)" -ge "$end" ]; then
             echo "libvirt-ssh: virsh did not reach the daemon through ssh within ${DEADLINE_SECONDS}s: $(cat "$SSHDIR/virsh.err")" >&2
             tail -n 5 "$SSHDIR/sshd.log" >&2 2>/dev/null || true

@@ -119,14 +119,33 @@ public final class SSHLibvirtHost: Sendable {
         _ = chmod(path, 0o755)
     }
 
-    /// The processes (pid and command name) that ``uid`` runs now, read from /proc: empty after
-    /// ``purge()`` when nothing of the test was left behind.
+    /// The processes of this host still running (`PID NAME`), read from /proc: those whose command
+    /// line or environment mentions ``directory`` (sshd and its sessions, libvirtd, virtlogd, QEMU),
+    /// whoever runs them. Empty after ``purge()`` when nothing of it was left behind.
     public func processesLeft() -> [String] {
-        Self.processes(ofUID: uid)
+        let needle = Array(directory.utf8)
+        return Self.processes { pid, _ in
+            ["cmdline", "environ"].contains { file in
+                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/\(file)") else { return false }
+                return data.withUnsafeBytes { Self.contains($0, needle) }
+            }
+        }
     }
 
     /// The processes whose real uid is `uid`, as `PID NAME`.
     public static func processes(ofUID uid: uid_t) -> [String] {
+        processes { _, owner in owner == String(uid) }
+    }
+
+    /// Where `scripts/libvirt-ssh.sh` notes the hosts that share the test user; it is gone when
+    /// none is up (the last purge has put the user back).
+    public static let registry = "/run/unitop-libvirt-ssh/" + user
+
+    /// Whether some host (this process's or another's) still uses the test user.
+    public static var anyHostUp: Bool { FileManager.default.fileExists(atPath: registry) }
+
+    /// The processes (`PID NAME`) for which `match(pid, realUID)` holds.
+    private static func processes(_ match: (String, String?) -> Bool) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { pid -> String? in
             guard Int32(pid) != nil, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
@@ -135,8 +154,16 @@ public final class SSHLibvirtHost: Sendable {
                 if line.hasPrefix("Name:") { name = line.dropFirst(5).trimmingCharacters(in: .whitespaces) }
                 if line.hasPrefix("Uid:") { owner = line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).first.map(String.init) }
             }
-            return owner == String(uid) ? "\(pid) \(name)" : nil
+            return match(pid, owner) ? "\(pid) \(name)" : nil
         }
+    }
+
+    private static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if (1..<needle.count).allSatisfy({ haystack[start + $0] == needle[$0] }) { return true }
+        }
+        return false
     }
 
     private func script(_ arguments: [String], what: String) async throws {

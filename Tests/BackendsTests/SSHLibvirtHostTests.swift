@@ -25,12 +25,15 @@ struct SSHLibvirtHostTests {
         return (uid, String(decoding: cmdline.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self))
     }
 
-    /// Purges `host` and checks nothing of it is left: no process of the test user, no directory,
-    /// and no test user when this setup created it.
+    /// Purges `host` and checks nothing of it is left: no process, no directory; and, once no
+    /// other host shares the test user (suites running side by side), no process of that user and
+    /// no user at all when this setup created it.
     static func purgeAndCheck(_ host: SSHLibvirtHost, userExistedBefore: Bool) async {
         #expect(await host.purge(), "scripts/libvirt-ssh.sh purge failed")
         #expect(host.processesLeft().isEmpty, "left running: \(host.processesLeft())")
         #expect(!FileManager.default.fileExists(atPath: host.directory))
+        guard !SSHLibvirtHost.anyHostUp else { return }
+        #expect(SSHLibvirtHost.processes(ofUID: host.uid).isEmpty, "left running: \(SSHLibvirtHost.processes(ofUID: host.uid))")
         if !userExistedBefore {
             #expect(getpwnam(SSHLibvirtHost.user) == nil, "the test user is removed")
             #expect(!FileManager.default.fileExists(atPath: SSHLibvirtHost.home), "its home is removed")
@@ -55,9 +58,6 @@ struct SSHLibvirtHostTests {
         // The guest boots from a file the test user can read (its QEMU cannot read root's files).
         let name = LibvirtSystemTests.uniqueName("ssh")
         let kernel = try host.copyToHome(image, as: name + ".elf")
-        // The backend still places a session URI's console log under this machine's state
-        // directory (a loopback host counts as this machine); the daemon's virtlogd must write it.
-        try SSHLibvirtHost.grantUser(home.stateDirectory + "/libvirt/session/" + name, root: home.root)
         let inst = try await b.start(LaunchSpec(name: name, imagePath: kernel, memoryMiB: 32, accel: .tcg))
         #expect(inst.state == .running)
         #expect(inst.host == host.hostLabel)
@@ -125,6 +125,34 @@ struct SSHLibvirtHostTests {
 
         events.cancel()
         b.close(); home.remove(); closed = true
+        await Self.purgeAndCheck(host, userExistedBefore: userExistedBefore)
+    }
+
+    /// The host key is really checked (the URI does not turn verification off), through a
+    /// known_hosts file of the test's own: root's `~/.ssh` is neither read nor written.
+    @Test func hostKeyIsCheckedAndRootsSSHFilesAreUntouched() async throws {
+        let userExistedBefore = getpwnam(SSHLibvirtHost.user) != nil
+        let rootKnownHosts = (getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) } ?? "/root") + "/.ssh/known_hosts"
+        let before = FileManager.default.contents(atPath: rootKnownHosts)
+        let host = try await SSHLibvirtHost.up()
+        defer { host.purgeNow() }
+        #expect(!host.uri.contains("no_verify"))
+        let ok = LibvirtSystemTests.virsh(["version"], uri: host.uri)
+        #expect(ok?.status == 0, "virsh through ssh: \(ok?.stderr ?? "did not run")")
+
+        // Another host key in the test's known_hosts: ssh refuses the host.
+        let knownHosts = host.directory + "/ssh/known_hosts"
+        let good = try String(contentsOfFile: knownHosts, encoding: .utf8)
+        let clientKey = try String(contentsOfFile: host.directory + "/ssh/id_ed25519.pub", encoding: .utf8)
+        let wrongKey = clientKey.split(separator: " ").prefix(2).joined(separator: " ")
+        try "[127.0.0.1]:\(host.sshPort) \(wrongKey)\n".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        let refused = LibvirtSystemTests.virsh(["version"], uri: host.uri)
+        #expect(refused?.status != 0)
+        #expect(refused?.stderr.contains("Host key verification failed") == true, "\(refused?.stderr ?? "")")
+        try good.write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        #expect(LibvirtSystemTests.virsh(["version"], uri: host.uri)?.status == 0)
+
+        #expect(FileManager.default.contents(atPath: rootKnownHosts) == before, "root's known_hosts is untouched")
         await Self.purgeAndCheck(host, userExistedBefore: userExistedBefore)
     }
 }

@@ -7,15 +7,13 @@ import UnitopTesting
 /// separate libvirt host over real ssh (``SSHLibvirtHost``: an unprivileged user's session
 /// daemon behind Debian's sshd on a loopback port; no KVM there, and it cannot read root's files).
 ///
-/// DEPENDS ON WORK NOT YET MERGED (issue 11, being built on main); these fail until it lands:
-/// - `ps`/actions covering every configured host in parallel, `host` per row, one stderr line
-///   `LABEL: unreachable: …` per unreachable host and exit status 3 for a partial listing,
-///   `--host LABEL`, `HOST/NAME` and the refusal of an ambiguous NAME
-///   (``everyConfiguredHostListedAndAddressed()``);
-/// - images uploaded to the remote host, and `--accel auto` falling back to TCG on a host whose
-///   QEMU cannot use KVM (``runUploadsAnImageTheRemoteUserCannotReadAndFallsBackToTCG()``).
-/// ``tuiShowsTheRemoteDaemonGoingAndComingBack()`` uses only what is merged (configured libvirt
-/// URIs in the TUI's header) and passes today.
+/// Covers issue 11's many-hosts CLI: `ps`/actions over every configured host in parallel, `host`
+/// per row, one stderr line `LABEL: unreachable: …` per unreachable host and exit status 3 for a
+/// partial listing, `--host LABEL`, `HOST/NAME` and the refusal of an ambiguous NAME
+/// (``everyConfiguredHostListedAndAddressed()``); images uploaded to the remote host, and
+/// `--accel auto` falling back to TCG where the host's QEMU cannot use KVM
+/// (``runUploadsAnImageTheRemoteUserCannotReadAndFallsBackToTCG()``); the TUI's header following
+/// the remote daemon (``tuiShowsTheRemoteDaemonGoingAndComingBack()``).
 @Suite(.serialized)
 struct ManyHostsTests {
     /// The exit status of a listing that misses an unreachable host (the rows of the others are printed).
@@ -40,12 +38,6 @@ struct ManyHostsTests {
         return try JSONCoding.decoder().decode([Instance].self, from: Data(r.stdout.utf8))
     }
 
-    /// The session console log of `name` goes under this machine's state directory while a loopback
-    /// ssh host counts as this machine: the remote daemon's virtlogd must be able to write there.
-    static func grantLogDirectory(_ h: CLIHarness, _ name: String) throws {
-        try SSHLibvirtHost.grantUser(h.home.stateDirectory + "/libvirt/session/" + name, root: h.home.root)
-    }
-
     /// The command line of the QEMU the ssh host runs for `name`, nil when it does not run.
     static func qemuCommandLine(_ host: SSHLibvirtHost, _ name: String) -> String? {
         guard let text = try? String(contentsOfFile: host.directory + "/run/libvirt/qemu/run/\(name).pid", encoding: .utf8),
@@ -60,7 +52,6 @@ struct ManyHostsTests {
         #expect(host.processesLeft().isEmpty, "left running: \(host.processesLeft())")
     }
 
-    // DEPENDS ON issue 11's many-hosts CLI (not merged yet).
     @Test func everyConfiguredHostListedAndAddressed() async throws {
         try CLIHarness.requireFixtures()
         let h = try CLIHarness()
@@ -74,7 +65,6 @@ struct ManyHostsTests {
         let name = "mh-" + UUID().uuidString.prefix(6).lowercased()
         try h.start("hello", name: name)
         let kernel = try host.copyToHome(Fixtures.path("hello"), as: name + ".elf")
-        try Self.grantLogDirectory(h, name)
         let run = try h.unitop(["run", kernel, "--connect", host.uri, "--name", name, "--accel", "tcg", "--detach"], timeout: 120)
         try #require(run.status == 0, "run on \(host.hostLabel): \(run.stderr)")
 
@@ -96,6 +86,12 @@ struct ManyHostsTests {
             #expect(r.allSatisfy { $0.host == label } && r.contains { $0.name == name }, "--host \(label): \(one.stdout)")
         }
 
+        // The remote guest's console from boot, addressed as HOST/NAME.
+        let booted = try Wait.blockingUntil(timeout: 60, interval: 0.5) {
+            try h.unitop(["logs", "\(host.hostLabel)/\(name)", "--raw"], timeout: 60).stdout.contains("unitop-fixture hello booted")
+        }
+        #expect(booted, "logs \(host.hostLabel)/\(name) shows the boot")
+
         // A NAME on two hosts is refused, listing the candidates; HOST/NAME picks one.
         let ambiguous = try h.unitop(["kill", name], timeout: 120)
         #expect(ambiguous.status == 1)
@@ -112,7 +108,6 @@ struct ManyHostsTests {
         await Self.purge(host)
     }
 
-    // DEPENDS ON issue 11's image upload and the TCG fallback on remote hosts (not merged yet).
     @Test func runUploadsAnImageTheRemoteUserCannotReadAndFallsBackToTCG() async throws {
         try CLIHarness.requireFixtures()
         let h = try CLIHarness()
@@ -127,7 +122,6 @@ struct ManyHostsTests {
 
         let tcg = "up-" + UUID().uuidString.prefix(6).lowercased()
         let auto = "ua-" + UUID().uuidString.prefix(6).lowercased()
-        for n in [tcg, auto] { try Self.grantLogDirectory(h, n) }
         let r1 = try h.unitop(["run", image, "--connect", host.uri, "--name", tcg, "--accel", "tcg", "--detach"], timeout: 180)
         try #require(r1.status == 0, "run --accel tcg from a root-only directory: \(r1.stderr)")
         // No --accel: the remote QEMU cannot use KVM, so auto falls back to TCG.
@@ -148,7 +142,6 @@ struct ManyHostsTests {
         await Self.purge(host)
     }
 
-    // Uses only merged behaviour: the TUI opens every configured libvirt URI.
     @Test func tuiShowsTheRemoteDaemonGoingAndComingBack() async throws {
         let s = try TUISession()
         let host = try await SSHLibvirtHost.up()
