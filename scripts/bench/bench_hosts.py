@@ -13,7 +13,10 @@ session libvirtd behind Debian's sshd on a loopback port; TCG only), with UNITOP
     UNITOP_BENCH_STARTUP_RUNS (default 5). Target: <= 100 ms.
 (c) `unitop run --detach` of a 10 MiB image (the hello fixture plus filler, in a root-only folder)
     on the ssh host: the first time (SHA-256 + upload over ssh + start) and the same image again
-    under another name (no upload: the volume is found by content hash). Wall time of the command.
+    under another name (no upload: the volume is found by content hash). The upload's own time is
+    the one the backend logs ("uploaded image ... seconds=") in the home's unitop.log; the runs are
+    the commands' wall times (ssh connection and domain start included). Target: exactly one
+    upload.
 
 usage: bench_hosts.py
 """
@@ -85,6 +88,16 @@ def wait_running(home, total):
     raise NotAvailable("only %d of %d guests running" % (running, total))
 
 
+def uploaded_seconds(home):
+    """The `seconds=` of every "uploaded image" line the backend logged in this home."""
+    try:
+        with open(os.path.join(home.dir, "unitop.log"), errors="replace") as f:
+            return [float(m.group(1)) for line in f if "uploaded image" in line
+                    for m in [re.search(r"seconds=([0-9.]+)", line)] if m]
+    except OSError:
+        return []
+
+
 def first_frame(home):
     ui = TmuxUI(home)
     try:
@@ -140,10 +153,13 @@ def main():
             t0 = time.monotonic()
             home.run(big, "hu2", "--host", SSH_LABEL, "--accel", "tcg", "--memory", "32M")
             again = time.monotonic() - t0
-            record(upload_figure, "(no upload again)", "%.0f ms / %.0f ms" % (again * 1000, first * 1000), "",
-                   "%.2fx" % (again / first), yes(again < first))
+            uploads = uploaded_seconds(home)
+            if len(uploads) != 1:
+                raise NotAvailable("expected one upload in unitop.log, found %d" % len(uploads))
+            record(upload_figure, "no upload again", "upload %.0f ms; run %.0f ms, again %.0f ms (no upload)"
+                   % (uploads[0] * 1000, first * 1000, again * 1000), "", "%.2fx" % (again / first), yes(len(uploads) == 1))
     except NotAvailable as e:
-        for fig, target in ((ps_figure, "<= 1.00x"), (frame_figure, "<= 100 ms"), (upload_figure, "(no upload again)")):
+        for fig, target in ((ps_figure, "<= 1.00x"), (frame_figure, "<= 100 ms"), (upload_figure, "no upload again")):
             not_available(fig, target, str(e))
     finally:
         subprocess.run(["sh", os.path.join(ROOT, "scripts", "libvirt-ssh.sh"), "purge", ssh_dir],
