@@ -88,11 +88,11 @@ def wait_running(home, total):
     raise NotAvailable("only %d of %d guests running" % (running, total))
 
 
-def uploaded_seconds(home):
-    """The `seconds=` of every "uploaded image" line the backend logged in this home."""
+def uploaded_seconds(home, path):
+    """The `seconds=` of every "uploaded image" line the backend logged in this home for `path`."""
     try:
         with open(os.path.join(home.dir, "unitop.log"), errors="replace") as f:
-            return [float(m.group(1)) for line in f if "uploaded image" in line
+            return [float(m.group(1)) for line in f if "uploaded image" in line and path in line
                     for m in [re.search(r"seconds=([0-9.]+)", line)] if m]
     except OSError:
         return []
@@ -115,6 +115,7 @@ def main():
     ps_figure = "12a ps --json, 2 libvirt hosts x %d guests (+ local), vs virsh list --all per host" % GUESTS
     frame_figure = "12b first frame with an unreachable third host"
     upload_figure = "12c run of a 10 MiB image on the ssh host: again / first"
+    recorded = set()
     ssh_dir = tempfile.mkdtemp(prefix="unitop-bench-ssh-")
     private = tempfile.mkdtemp(prefix="unitop-bench-rootonly-")
     try:
@@ -132,6 +133,7 @@ def main():
             virsh_cmd = "virsh -c '%s' list --all >/dev/null && virsh -c '%s' list --all >/dev/null" % (SYSTEM, ssh_uri)
             virsh = [timed(virsh_cmd, shell=True) for _ in range(PS_RUNS)]
             p, v = median(ps), median(virsh)
+            recorded.add(ps_figure)
             record(ps_figure + ", median of %d" % PS_RUNS, "<= 1.00x", "%.0f ms" % (p * 1000),
                    "virsh %.0f ms" % (v * 1000), "%.2fx" % (p / v), yes(p <= v))
 
@@ -139,6 +141,7 @@ def main():
             write_config(home, [SYSTEM, ssh_uri, "qemu+tcp://127.0.0.1:%d/system" % closed])
             frames = [first_frame(home) for _ in range(FRAME_RUNS)]
             f = median(frames)
+            recorded.add(frame_figure)
             record(frame_figure + ", median of %d" % FRAME_RUNS, "<= 100 ms", "%.0f ms" % (f * 1000), "", "", yes(f <= 0.100))
 
             write_config(home, [SYSTEM, ssh_uri])
@@ -153,14 +156,15 @@ def main():
             t0 = time.monotonic()
             home.run(big, "hu2", "--host", SSH_LABEL, "--accel", "tcg", "--memory", "32M")
             again = time.monotonic() - t0
-            uploads = uploaded_seconds(home)
+            uploads = uploaded_seconds(home, big)
             if len(uploads) != 1:
                 raise NotAvailable("expected one upload in unitop.log, found %d" % len(uploads))
             record(upload_figure, "no upload again", "upload %.0f ms; run %.0f ms, again %.0f ms (no upload)"
                    % (uploads[0] * 1000, first * 1000, again * 1000), "", "%.2fx" % (again / first), yes(len(uploads) == 1))
     except NotAvailable as e:
         for fig, target in ((ps_figure, "<= 1.00x"), (frame_figure, "<= 100 ms"), (upload_figure, "no upload again")):
-            not_available(fig, target, str(e))
+            if fig not in recorded:
+                not_available(fig, target, str(e))
     finally:
         subprocess.run(["sh", os.path.join(ROOT, "scripts", "libvirt-ssh.sh"), "purge", ssh_dir],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
