@@ -10,7 +10,7 @@ enum DetailsView {
         /// `v`, else "n/a (libvirt)" when the backend cannot know it, else the dash of "not yet".
         func known<T>(_ v: T?, _ gap: Bool) -> String { v.map { "\($0)" } ?? (gap ? CapabilityGap.text(inst.backend) : dash) }
         var f: [(String, String)] = [
-            ("Name", inst.name), ("Backend", inst.backend.rawValue), ("Host", inst.host), ("URI", inst.hostURI ?? "this machine (QEMU, no daemon)"), ("Image", inst.image.isEmpty ? dash : inst.image),
+            ("Name", inst.name), ("Backend", inst.backend.rawValue), ("Host", inst.host), ("Image", inst.image.isEmpty ? dash : inst.image),
             ("State", InstancesTableView.stateText(inst, s)), ("Detail", opt(inst.stateDetail)),
             ("PID", known(inst.pid, CapabilityGap.pid(inst, caps))), ("Memory", "\(inst.memoryMiB) MiB"), ("CPUs", "\(inst.cpus)"),
             ("Accel", opt(inst.accel)), ("Machine", opt(inst.machine)), ("Append", inst.append.map { $0.isEmpty ? "(none)" : $0 } ?? dash),
@@ -23,6 +23,7 @@ enum DetailsView {
         if let boot = f.firstIndex(where: { $0.0 == "Boot" }) { f.insert(("Ready", readyText(inst, s)), at: boot + 1) }
         f += workloadFields(inst, s)
         f += statsFields(inst, s)
+        if let uri = inst.hostURI { f.append(("Host URI", uri)) }
         f.append(("State dir", opt(inst.stateDirectory)))
         f.append(("Console log", opt(inst.consoleLogPath)))
         f.append(("Managed", inst.managed ? "yes" : "no (not created by unitop)"))

@@ -14,7 +14,11 @@ struct Unitop: AsyncParsableCommand {
             Global options, accepted before or after the subcommand:
             \(GlobalOption.summary)
 
-            Exit status: 0 done, 1 failed (one line on stderr says what and why), 2 usage error;
+            Every command covers every configured host (local QEMU, then each libvirt URI of the
+            config); NAME is an instance name where it is unique across them, else HOST/NAME.
+
+            Exit status: 0 done, 1 failed (one line on stderr says what and why), 2 usage error,
+            3 a listing that misses a host that did not answer (the other hosts' rows are printed).
             A 'unitop run' without --detach exits with the guest's exit code.
             Shell completions: unitop --generate-completion-script bash|zsh|fish
             """,

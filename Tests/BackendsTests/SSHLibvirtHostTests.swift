@@ -10,21 +10,6 @@ import UnitopTesting
 /// process of the setup is gone afterwards.
 @Suite(.serialized)
 struct SSHLibvirtHostTests {
-    /// The pid of the QEMU libvirt runs for `name` on `host` (its pidfile under the daemon's runtime directory).
-    static func qemuPID(_ host: SSHLibvirtHost, _ name: String) -> pid_t? {
-        let file = host.directory + "/run/libvirt/qemu/run/" + name + ".pid"
-        return (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    }
-
-    /// The real uid and the command line of process `pid`.
-    static func process(_ pid: pid_t) -> (uid: String?, commandLine: String)? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
-        let uidLine = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }
-        let uid = uidLine?.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).first.map(String.init)
-        return (uid, String(decoding: cmdline.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self))
-    }
-
     /// Purges `host` and checks nothing of it is left: no process, no directory; and, once no
     /// other host shares the test user (suites running side by side), no process of that user and
     /// no user at all when this setup created it.
@@ -38,54 +23,6 @@ struct SSHLibvirtHostTests {
             #expect(getpwnam(SSHLibvirtHost.user) == nil, "the test user is removed")
             #expect(!FileManager.default.fileExists(atPath: SSHLibvirtHost.home), "its home is removed")
         }
-    }
-
-    @Test func sshURIReachesThePrivateDaemonAndRunsATCGGuest() async throws {
-        let image = try LibvirtSystemTests.fixture("hello")
-        let userExistedBefore = getpwnam(SSHLibvirtHost.user) != nil
-        let started = Date()
-        let host = try await SSHLibvirtHost.up()
-        defer { host.purgeNow() }
-        print("SSHLibvirtHost.up took \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(host.uri)")
-        #expect(host.uri.hasPrefix("qemu+ssh://\(SSHLibvirtHost.user)@127.0.0.1:\(host.sshPort)/session?"))
-
-        let (b, home) = try LibvirtTestSupport.backend(host.uri, timeout: 20)
-        var closed = false
-        defer { if !closed { b.close(); home.remove() } }
-        #expect(b.host == host.hostLabel)
-        #expect(try await b.instances().isEmpty, "a fresh daemon of its own: no domain of the system libvirtd")
-
-        // The guest boots from a file the test user can read (its QEMU cannot read root's files).
-        let name = LibvirtSystemTests.uniqueName("ssh")
-        let kernel = try host.copyToHome(image, as: name + ".elf")
-        let inst = try await b.start(LaunchSpec(name: name, imagePath: kernel, memoryMiB: 32, accel: .tcg))
-        #expect(inst.state == .running)
-        #expect(inst.host == host.hostLabel)
-        let console = LibvirtTestSupport.ConsoleCapture(b.console(name, history: .all, follow: true))
-        defer { console.cancel() }
-        #expect(await LibvirtTestSupport.eventually(timeout: 30) { console.text.contains("unitop-fixture hello booted") },
-                "console: \(console.text.suffix(400))")
-        #expect(try await b.instances().contains { $0.name == name && $0.state == .running && $0.managed })
-
-        // The same daemon, seen through its socket without ssh; its QEMU runs as the test user on TCG.
-        let viaSocket = LibvirtSystemTests.virsh(["list", "--name"], uri: host.socketURI)?.stdout ?? ""
-        #expect(viaSocket.contains(name))
-        let pid = try #require(Self.qemuPID(host, name), "no QEMU pidfile for \(name)")
-        let qemu = try #require(Self.process(pid), "QEMU \(pid) is not running")
-        #expect(qemu.uid == String(host.uid), "QEMU runs as \(SSHLibvirtHost.user)")
-        #expect(qemu.commandLine.contains("tcg"), "QEMU uses TCG: \(qemu.commandLine)")
-        #expect(!qemu.commandLine.contains("accel=kvm") && !qemu.commandLine.contains("-accel kvm"))
-
-        try await b.kill(name)
-        let final = await LibvirtSystemTests.finalState(b, name)
-        #expect(final?.state.isFinished == true, "state after kill: \(String(describing: final?.state))")
-        #expect(await LibvirtTestSupport.eventually(timeout: 15) { Self.process(pid) == nil }, "QEMU \(pid) is gone")
-        try await b.remove(name, force: true)
-        #expect(try await b.instances().allSatisfy { $0.name != name })
-
-        console.cancel()
-        b.close(); home.remove(); closed = true
-        await Self.purgeAndCheck(host, userExistedBefore: userExistedBefore)
     }
 
     @Test func remoteDaemonStoppedAndRestartedBehindSSH() async throws {

@@ -88,6 +88,7 @@ extension TUIEndToEnd {
             }, "first frame with the local row: \(s.screen)")
             #expect(s.waitFor { ($0.first ?? "").contains("libvirt:127.0.0.1:session ○") }, "silent host not connected: \(s.screen)")
             #expect(s.waitForRow(name, containing: "running"), "\(s.screen)")
+            try Self.writeConfig(s, uris: [], timeout: 2)
         }
 
         /// The ssh host's daemon stops while the UI runs: its header entry turns disconnected, the
@@ -124,8 +125,9 @@ extension TUIEndToEnd {
             #expect(s.waitFor(timeout: TUISession.slow) { ($0.first ?? "").contains("\(label) ○") }, "disconnected: \(s.screen)")
             // Local rows stay live meanwhile: a local kill shows up.
             #expect(try s.h.unitop(["kill", "local/\(local)"], timeout: 60).status == 0)
-            #expect(s.waitForRow(local, containing: "exited") || s.waitForRow(local, containing: "stopped"),
-                    "local row live while \(label) is down: \(s.screen)")
+            #expect(s.waitFor(timeout: TUISession.slow) { lines in
+                TUISession.row(local, in: lines).map { $0.contains("stopped") || $0.contains("exited") } == true
+            }, "local row live while \(label) is down: \(s.screen)")
             try await host.startDaemon()
             #expect(s.waitFor(timeout: TUISession.slow) { ($0.first ?? "").contains("\(label) ●") }, "reconnected: \(s.screen)")
             #expect(s.waitForRow(remote, containing: "running"), "\(s.screen)")

@@ -12,8 +12,8 @@ import UnitopTesting
 /// partial listing, `--host LABEL`, `HOST/NAME` and the refusal of an ambiguous NAME
 /// (``everyConfiguredHostListedAndAddressed()``); images uploaded to the remote host, and
 /// `--accel auto` falling back to TCG where the host's QEMU cannot use KVM
-/// (``runUploadsAnImageTheRemoteUserCannotReadAndFallsBackToTCG()``); the TUI's header following
-/// the remote daemon (``tuiShowsTheRemoteDaemonGoingAndComingBack()``).
+/// (``runUploadsAnImageTheRemoteUserCannotReadAndFallsBackToTCG()``). The TUI over the same kind
+/// of host (its daemon stopped and back, local rows live) is ``TUIEndToEnd/ManyHostsTUITests``.
 @Suite(.serialized)
 struct ManyHostsTests {
     /// The exit status of a listing that misses an unreachable host (the rows of the others are printed).
@@ -139,26 +139,6 @@ struct ManyHostsTests {
             #expect(cmd?.contains(privateDir) == false, "QEMU boots the uploaded copy, not the root-only file")
             #expect(try h.unitop(["rm", "--force", n, "--connect", host.uri], timeout: 120).status == 0)
         }
-        await Self.purge(host)
-    }
-
-    @Test func tuiShowsTheRemoteDaemonGoingAndComingBack() async throws {
-        let s = try TUISession()
-        let host = try await SSHLibvirtHost.up()
-        var closed = false
-        defer { if !closed { s.close() }; host.purgeNow() }
-        try Self.writeConfig(s.h, uris: [host.uri], extra: "image_dirs = [\"\(Fixtures.directory)\"]\n[qemu]\naccel = \"tcg\"\n")
-        try s.open(width: 160)
-        let label = "libvirt:\(host.hostLabel)"
-        let header: ([String]) -> String = { $0.first ?? "" }
-        #expect(s.waitFor(timeout: TUISession.slow) { header($0).contains("\(label) ●") }, "connected: \(s.screen)")
-
-        try await host.stopDaemon()
-        #expect(s.waitFor(timeout: TUISession.slow) { header($0).contains("\(label) ○") }, "disconnected: \(s.screen)")
-        try await host.startDaemon()
-        #expect(s.waitFor(timeout: TUISession.slow) { header($0).contains("\(label) ●") }, "reconnected: \(s.screen)")
-
-        s.close(); closed = true
         await Self.purge(host)
     }
 }
