@@ -21,8 +21,6 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // Deque: the TUI's per-instance CPU history (a bounded window for the sparklines).
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
-        // SHA-256 of images uploaded to remote libvirt hosts (volumes are keyed by content hash).
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // ncursesw, with C shims for macros (A_BOLD, KEY_F, ACS_*) and globals (stdscr, LINES).
@@ -34,6 +32,9 @@ let package = Package(
         // dlopen on first use, so processes that never touch libvirt do not pay for its ~55
         // shared libraries at startup.
         .target(name: "CLibvirt", linkerSettings: [.linkedLibrary("dl")]),
+        // SHA-256 from OpenSSL's libcrypto (Debian `libssl-dev`; libssl3 at run time): content
+        // hashes of images uploaded to remote libvirt hosts.
+        .target(name: "CSHA256", linkerSettings: [.linkedLibrary("crypto")]),
         // Small POSIX helpers that cannot be written safely in Swift (fork/exec with prctl, etc.).
         .target(name: "CUnitopSys"),
         // Pure value types, image inspection, console sanitizer and scrollback, config.
@@ -53,9 +54,8 @@ let package = Package(
         .target(
             name: "Backends",
             dependencies: [
-                "Models", "QEMUMonitor", "CLibvirt", "CUnitopSys",
+                "Models", "QEMUMonitor", "CLibvirt", "CUnitopSys", "CSHA256",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // State, actions, reducer, views, cell grid, ncurses driver, themes.

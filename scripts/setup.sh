@@ -14,6 +14,7 @@ packages=(
   qemu-utils             # qemu-img: the qcow2 disk fixture (make -C fixtures disks)
   libncurses-dev         # ncursesw for the TUI
   libvirt-dev            # the libvirt C API for the libvirt backend
+  libssl-dev             # libcrypto's SHA-256: content hashes of images uploaded to remote hosts
   libvirt0               # libvirt.so.0, loaded (dlopen) when the libvirt backend is used
   libvirt-daemon-system  # libvirtd + virtlogd for the libvirt tests
   libvirt-clients        # virsh, used by tests to check what libvirt sees

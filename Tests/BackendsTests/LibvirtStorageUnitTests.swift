@@ -20,6 +20,25 @@ struct LibvirtStorageUnitTests {
         #expect(try LibvirtURI("qemu+ssh://lab1/system").userName == nil)
     }
 
+    /// The content hash is SHA-256 (FIPS 180-2's test vectors), read in chunks.
+    @Test func contentHashIsSHA256() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unitop-sha-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases: [([UInt8], String)] = [
+            (Array("abc".utf8), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            ([], "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ([UInt8](repeating: 0x61, count: 1_000_000), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+        ]
+        for (bytes, expected) in cases {
+            let path = dir + "/f"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            #expect(try ContentHashCache.sha256(fd: fd, size: UInt64(bytes.count), path: path) == expected)
+        }
+    }
+
     @Test func poolDirectoryRules() throws {
         let f = LibvirtStoragePool.fallbackDirectory
         #expect(f(try LibvirtURI("qemu+ssh://lab1/system"), "me") == "/var/lib/libvirt/images/unitop")

@@ -1,4 +1,4 @@
-import Crypto
+import CSHA256
 import Foundation
 import Models
 import Synchronization
@@ -56,7 +56,8 @@ final class ContentHashCache: Sendable {
 
     /// Streams `size` bytes of `fd` from offset 0 through SHA-256.
     static func sha256(fd: Int32, size: UInt64, path: String) throws -> String {
-        var hasher = SHA256()
+        guard let hasher = unitop_sha256_new() else { throw UnitopError.failed("cannot hash \(path): libcrypto has no SHA-256") }
+        defer { unitop_sha256_free(hasher) }
         var buffer = [UInt8](repeating: 0, count: chunkBytes)
         var offset: UInt64 = 0
         while offset < size {
@@ -66,10 +67,14 @@ final class ContentHashCache: Sendable {
             guard n > 0 else {
                 throw UnitopError.io(path: path, message: n == 0 ? "file shrank while it was read" : String(cString: strerror(errno)))
             }
-            hasher.update(data: buffer[0..<n])
+            guard buffer.withUnsafeBytes({ unitop_sha256_update(hasher, $0.baseAddress, n) }) == 0 else {
+                throw UnitopError.failed("cannot hash \(path): libcrypto failed")
+            }
             offset += UInt64(n)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        var digest = [UInt8](repeating: 0, count: 32)
+        guard unitop_sha256_final(hasher, &digest) == 0 else { throw UnitopError.failed("cannot hash \(path): libcrypto failed") }
+        return digest.map { String(format: "%02x", $0) }.joined()
     }
 
     private func lookup(_ path: String, _ key: FileKey) -> String? {
