@@ -129,8 +129,9 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
             $0.known = Dictionary(result.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             $0.listedOnce = true
         }
-        for r in records.all() where !liveNames.contains(r.name) {
-            result.append(await settledRecord(r))
+        // Only the records of domains libvirt no longer lists are read.
+        for name in records.names() where !liveNames.contains(name) {
+            if let r = records.load(name) { result.append(await settledRecord(r)) }
         }
         return result.sorted { $0.name < $1.name }
     }

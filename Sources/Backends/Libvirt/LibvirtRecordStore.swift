@@ -43,6 +43,14 @@ final class LibvirtRecordStore: Sendable {
         return lock.withLock { _ in Self.read(path(name)) }
     }
 
+    /// The names that have a record (no file is read).
+    func names() -> [String] {
+        lock.withLock { _ in
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+        }
+    }
+
     func all() -> [Instance] {
         lock.withLock { _ in
             let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
@@ -56,8 +64,9 @@ final class LibvirtRecordStore: Sendable {
     }
 
     private static func read(_ p: String) -> Instance? {
-        guard let attrs = try? FileManager.default.attributesOfItem(atPath: p),
-              let size = attrs[.size] as? Int, size <= maxRecordBytes,
+        // stat(2), not FileManager's attributes: those look the owner up in /etc/passwd and /etc/group.
+        var st = stat()
+        guard stat(p, &st) == 0, st.st_size <= maxRecordBytes,
               let data = FileManager.default.contents(atPath: p) else { return nil }
         let dec = JSONDecoder()
         dec.dateDecodingStrategy = .iso8601
