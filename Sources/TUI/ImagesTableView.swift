@@ -1,8 +1,9 @@
 import Foundation
 import Models
 
-/// The images table: NAME, HOST (`local`, or the libvirt host whose storage pool holds it), KIND (`unikraft`, `kernel`, `disk`), FORMAT, ARCH, SIZE, MODIFIED,
-/// BOOTABLE (or why not); `i` shows the details (``ImageDetailsView``).
+/// The images table: NAME, HOST (`local`, or the libvirt host whose storage pool holds it), KIND
+/// (`unikraft`, `kernel`, `disk`), FORMAT, ARCH, SIZE, MODIFIED, BOOTABLE (or why not); `i` shows
+/// the details (``ImageDetailsView``).
 enum ImagesTableView {
     static func draw(_ grid: inout Grid, _ s: AppState, _ layout: Layout) {
         let t = s.theme
