@@ -120,6 +120,10 @@ extension TUIEndToEnd {
             try s.select(remote)
             #expect(s.waitFor(timeout: TUISession.slow) { $0.contains { $0.contains("hello: cmdline=") } },
                     "the console pane shows the remote guest from its first line: \(s.screen)")
+            // And follows it live: its heartbeats keep coming (read from the log volume at offsets).
+            let seen = TUISession.heartbeats(in: try s.capture()).max() ?? 0
+            #expect(s.waitFor(timeout: TUISession.slow) { (TUISession.heartbeats(in: $0).max() ?? 0) >= seen + 2 },
+                    "the remote console follows live output: \(s.screen)")
 
             try await host.stopDaemon()
             #expect(s.waitFor(timeout: TUISession.slow) { ($0.first ?? "").contains("\(label) ○") }, "disconnected: \(s.screen)")
