@@ -55,7 +55,9 @@ import UnitopTesting
         // Ctrl-C goes to the guest in raw mode instead of killing unitop.
         t.run(["send-keys", "-t", "t", "C-c"])
         t.run(["send-keys", "-t", "t", "C-]"])
-        #expect(Wait.blockingUntil(timeout: 20) { FileManager.default.fileExists(atPath: out) }, "console returned: \(t.capture())")
+        // The shell creates the file before stty writes to it: wait for what stty wrote.
+        #expect(Wait.blockingUntil(timeout: 20) { (try? String(contentsOfFile: out, encoding: .utf8))?.contains("speed") == true },
+                "console returned: \(t.capture())")
         #expect(Wait.blockingUntil(timeout: 5) { (try? String(contentsOfFile: out + ".status", encoding: .utf8)) == "status=0\n" })
         let before = try String(contentsOfFile: out + ".before", encoding: .utf8)
         let after = try String(contentsOfFile: out, encoding: .utf8)
@@ -78,7 +80,7 @@ import UnitopTesting
         let pidText = try String(contentsOfFile: pidFile, encoding: .utf8)
         let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(kill(pid, SIGTERM) == 0)
-        #expect(Wait.blockingUntil(timeout: 20) { FileManager.default.fileExists(atPath: out) })
+        #expect(Wait.blockingUntil(timeout: 20) { (try? String(contentsOfFile: out, encoding: .utf8))?.contains("speed") == true })
         let before = try String(contentsOfFile: out + ".before", encoding: .utf8)
         let after = try String(contentsOfFile: out, encoding: .utf8)
         #expect(after == before, "terminal settings restored after SIGTERM")
