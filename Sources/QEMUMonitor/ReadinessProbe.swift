@@ -121,7 +121,7 @@ final class ReadinessProbe {
             if let look = nextLookAt, !connecting { next = min(next, look) }
         }
         let d = next - now
-        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        let ms = d.milliseconds
         return ms <= 0 ? 0 : Int32(min(ms.rounded(.up), 3_600_000))
     }
 

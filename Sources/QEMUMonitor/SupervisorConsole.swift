@@ -39,7 +39,7 @@ extension Supervisor {
     func serialHoldMilliseconds() -> Int32 {
         guard let until = serialHoldUntil, !serialClosed else { return -1 }
         let d = until - .now
-        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        let ms = d.milliseconds
         return ms <= 0 ? 0 : Int32(ms.rounded(.up))
     }
 
@@ -89,7 +89,7 @@ extension Supervisor {
     func recordBootTime() {
         guard let first = firstByteAt else { return }
         let d = first - bootClockStart
-        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        let ms = d.milliseconds
         status.bootMillis = (max(0, ms) * 1000).rounded() / 1000
         writeStatus()
     }

@@ -52,7 +52,7 @@ extension Supervisor {
     /// The guest accepted: records readyMillis, closes the probe's connection and stops probing.
     func ready(_ probe: ReadinessProbe, how: String) {
         let d = ContinuousClock.now - bootClockStart
-        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        let ms = d.milliseconds
         status.readyMillis = (max(0, ms) * 1000).rounded() / 1000
         probe.closeConnection()
         readiness = nil

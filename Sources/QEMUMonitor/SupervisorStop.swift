@@ -21,7 +21,7 @@ struct StopPlan {
     func millisecondsUntilDeadline() -> Int32 {
         guard let deadline else { return -1 }
         let d = deadline - .now
-        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        let ms = d.milliseconds
         return ms <= 0 ? 0 : Int32(min(ms.rounded(.up), 3_600_000))
     }
 

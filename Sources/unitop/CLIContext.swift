@@ -68,14 +68,14 @@ struct CLIContext {
                 do {
                     let b = try BackendFactory.make(kind: .libvirt, uri: uri, paths: paths, config: config)
                     guard labels.insert(b.host).inserted else {
-                        StandardStream.error.writeNow(Array("unitop: \(uri): host label '\(b.host)' is already used by another configured URI; left out\n".utf8))
+                        StandardStream.error.writeLine("unitop: \(uri): host label '\(b.host)' is already used by another configured URI; left out")
                         b.close()
                         continue
                     }
                     backends.append(b)
                 } catch {
                     logger.warning("libvirt \(uri) unavailable: \(CLIError.message(for: error))")
-                    StandardStream.error.writeNow(Array("unitop: \(uri): \(CLIError.message(for: error))\n".utf8))
+                    StandardStream.error.writeLine("unitop: \(uri): \(CLIError.message(for: error))")
                 }
             }
         }

@@ -53,11 +53,7 @@ struct PsCommand: AsyncParsableCommand {
 
     /// The table; a value the backend cannot report reads `n/a (KIND)` (see ``CapabilityGap``),
     /// one not known yet `-`. READY is launch to the first published TCP port answering.
-    static func table(_ instances: [Instance], capabilities: BackendCapabilities, now: Date = Date()) -> TableFormatter {
-        table(instances, capabilities: { _ in capabilities }, now: now)
-    }
-
-    /// The table over several hosts: `capabilities` gives each instance's backend's.
+    /// `capabilities` gives each instance's backend's.
     static func table(_ instances: [Instance], capabilities: (Instance) -> BackendCapabilities, now: Date = Date()) -> TableFormatter {
         var t = TableFormatter(headers: ["NAME", "BACKEND", "HOST", "IMAGE", "STATE", "PID", "CPUS", "MEM", "UPTIME", "BOOT", "READY", "PORTS", "EXIT"])
         for i in instances {

@@ -8,31 +8,6 @@ import UnitopTesting
 /// stay live, and comes back; a remote guest's console reads from its first byte.
 extension TUIEndToEnd {
     @Suite(.serialized) struct ManyHostsTUITests {
-        /// A TCP port that accepts connections (the kernel completes them) and never answers: a
-        /// libvirt host that hangs.
-        final class SilentListener {
-            let fd: Int32
-            let port: Int
-            init() throws {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                self.fd = fd
-                var addr = sockaddr_in()
-                addr.sin_family = sa_family_t(AF_INET)
-                addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-                addr.sin_port = 0
-                let bound = withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                try #require(fd >= 0 && bound == 0 && listen(fd, 16) == 0, "listener: \(String(cString: strerror(errno)))")
-                var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-                _ = withUnsafeMutablePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-                }
-                port = Int(UInt16(bigEndian: addr.sin_port))
-            }
-            deinit { close(fd) }
-        }
-
         static func writeConfig(_ s: TUISession, uris: [String], timeout: Int) throws {
             try """
             image_dirs = ["\(Fixtures.directory)"]
@@ -53,7 +28,9 @@ extension TUIEndToEnd {
         @Test func hostsThatDoNotAnswerHoldUpNeitherPsNorTheFirstFrame() throws {
             let s = try TUISession()
             defer { s.close() }
+            // A libvirt host that hangs: connections complete, nothing ever answers.
             let silent = try SilentListener()
+            defer { silent.close() }
             let closed = try #require(FreePort.loopbackTCP(), "no free port")
             let name = "mh-" + UUID().uuidString.prefix(6).lowercased()
             try s.start("hello", name: name)

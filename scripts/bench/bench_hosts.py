@@ -27,12 +27,11 @@ usage: bench_hosts.py
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 
-from common import (ROOT, UNITOP, Home, NotAvailable, fixture, median, not_available, record,
+from common import (ROOT, UNITOP, Home, NotAvailable, fixture, free_port, median, not_available, record,
                     require_unitop, yes)
 from tmuxui import TmuxUI
 
@@ -41,14 +40,6 @@ PS_RUNS = int(os.environ.get("UNITOP_BENCH_PS_RUNS", "10"))
 FRAME_RUNS = int(os.environ.get("UNITOP_BENCH_STARTUP_RUNS", "5"))
 SYSTEM = "qemu:///system"
 SSH_LABEL = "127.0.0.1:session"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def sh(*argv, timeout=300):

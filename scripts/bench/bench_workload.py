@@ -37,7 +37,7 @@ import tempfile
 import time
 
 from bench_boot import direct_argv
-from common import (FIXTURES, UNITOP, Home, NotAvailable, median, not_available, record,
+from common import (FIXTURES, UNITOP, Home, NotAvailable, free_port, median, not_available, record,
                     require_unitop, wait_for, yes)
 
 RUNS = int(os.environ.get("UNITOP_BENCH_WORKLOAD_RUNS", "5"))
@@ -51,14 +51,6 @@ def fixture_file(relative, make_target):
     if not os.path.exists(path):
         raise NotAvailable("fixture %s missing: make -C fixtures %s" % (relative, make_target))
     return path
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def http_ok(port):

@@ -7,6 +7,7 @@ Every benchmark uses its own temporary UNITOP_HOME and removes every instance it
 
 import json
 import os
+import socket
 import shutil
 import statistics
 import subprocess
@@ -189,6 +190,15 @@ def wait_for(predicate, timeout, interval=0.001):
             return time.monotonic()
         time.sleep(interval)
     return None
+
+
+def free_port():
+    """A loopback TCP port nobody listens on now (bound to port 0 once, then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def fmt_ms(seconds):

@@ -173,7 +173,7 @@ extension LibvirtBackend {
         state.withLock { $0.uploads += 1 }
         Self.log.info("uploaded image", metadata: [
             "file": "\(localPath)", "volume": "\(volume)", "host": "\(host)", "bytes": "\(size)",
-            "seconds": "\(String(format: "%.3f", Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18))",
+            "seconds": "\(String(format: "%.3f", took.milliseconds / 1000))",
         ])
         return HostFile(volume: volume, path: path, bytes: size, uploaded: true)
     }

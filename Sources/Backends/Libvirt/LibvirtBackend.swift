@@ -200,7 +200,7 @@ public final class LibvirtBackend: UnikernelBackend, Sendable {
 
     /// Publishes a round trip's duration when the figure shown (``Formatting/millis(_:)``) changes.
     func noteLatency(_ d: Duration) {
-        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        let ms = d.milliseconds
         let shown = Formatting.millis(ms)
         let changed: Bool = state.withLock {
             guard $0.latencyShown != shown else { return false }

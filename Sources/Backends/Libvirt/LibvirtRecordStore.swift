@@ -51,13 +51,6 @@ final class LibvirtRecordStore: Sendable {
         }
     }
 
-    func all() -> [Instance] {
-        lock.withLock { _ in
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            return files.filter { $0.hasSuffix(".json") }.sorted().compactMap { Self.read(directory + "/" + $0) }
-        }
-    }
-
     func remove(_ name: String) {
         guard (try? InstanceName.validate(name)) != nil else { return }
         lock.withLock { _ in _ = unlink(path(name)) }

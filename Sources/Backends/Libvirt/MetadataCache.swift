@@ -36,8 +36,7 @@ final class MetadataCache: Sendable {
     /// `file`: where to keep the cache across processes; nil keeps it in memory only.
     init(file: String? = nil) {
         self.file = file
-        guard let file, let data = Self.read(file),
-              let entries = try? JSONDecoder().decode([String: Entry].self, from: data) else { return }
+        guard let file, let entries = JSONCacheFile.load([String: Entry].self, from: file, maxBytes: Self.maxFileBytes) else { return }
         contents.withLock { $0.entries = entries }
     }
 
@@ -93,20 +92,7 @@ final class MetadataCache: Sendable {
             c.dirty = false
             return c.entries
         }
-        guard let snapshot, let file, let data = try? JSONEncoder().encode(snapshot) else { return }
-        let directory = (file as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
-        let tmp = file + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
-        if rename(tmp, file) != 0 { unlink(tmp) }
-    }
-
-    /// The file's bytes, nil when missing, unreadable or over ``maxFileBytes``.
-    private static func read(_ path: String) -> Data? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: maxFileBytes + 1), data.count <= maxFileBytes else { return nil }
-        return data
+        guard let snapshot, let file else { return }
+        JSONCacheFile.save(snapshot, to: file)
     }
 }

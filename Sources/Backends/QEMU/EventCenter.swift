@@ -213,7 +213,7 @@ final class EventCenter: Sendable {
             var cpu = 0.0
             if let prev = s.cpuSamples[name], st.cpuTicks >= prev.ticks {
                 let dt = now - prev.at
-                let secs = Double(dt.components.seconds) + Double(dt.components.attoseconds) / 1e18
+                let secs = dt.milliseconds / 1000
                 if secs > 0 { cpu = Double(st.cpuTicks - prev.ticks) / Self.clockTicksPerSecond / secs * 100 }
             }
             s.cpuSamples[name] = (st.cpuTicks, now)

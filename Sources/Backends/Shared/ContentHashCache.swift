@@ -102,20 +102,11 @@ final class ContentHashCache: Sendable {
     }
 
     private func load() -> [String: Entry] {
-        var st = stat()
-        guard stat(file, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size <= Self.maxFileBytes,
-              let data = FileManager.default.contents(atPath: file),
-              let decoded = try? JSONDecoder().decode([String: Entry].self, from: data) else { return [:] }
-        return decoded
+        JSONCacheFile.load([String: Entry].self, from: file, maxBytes: Self.maxFileBytes) ?? [:]
     }
 
     /// Best effort: a cache that cannot be written only costs a re-hash next time.
     private func save(_ all: [String: Entry]) {
-        let dir = (file as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        guard let data = try? JSONEncoder().encode(all) else { return }
-        let tmp = file + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
-        if rename(tmp, file) != 0 { _ = unlink(tmp) }
+        JSONCacheFile.save(all, to: file)
     }
 }
