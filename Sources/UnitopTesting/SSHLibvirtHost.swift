@@ -54,9 +54,10 @@ public final class SSHLibvirtHost: Sendable {
     /// `timeout` seconds) until `virsh` answers through ssh. On failure everything started is
     /// purged and ``UnitopError/failed(_:)`` is thrown.
     public static func up(timeout: Double = 90) async throws -> SSHLibvirtHost {
-        guard let libvirtPort = FreePort.loopbackTCP(), let sshPort = FreePort.loopbackTCP(), libvirtPort != sshPort else {
-            throw UnitopError.failed("cannot find two free loopback ports")
+        guard let ports = FreePort.loopbackTCP(count: 2), ports.count == 2 else {
+            throw UnitopError.failed("cannot bind two loopback ports")
         }
+        let (libvirtPort, sshPort) = (ports[0], ports[1])
         let dir = "/tmp/unitop-lvssh-" + UUID().uuidString.prefix(8).lowercased()
         let status = try await UnblockedSpawn.runOffPool([script, "up", dir, String(libvirtPort), String(sshPort)], timeout: timeout)
         let uri = (try? String(contentsOfFile: dir + "/ssh/uri", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)

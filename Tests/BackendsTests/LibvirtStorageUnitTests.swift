@@ -86,11 +86,7 @@ struct LibvirtStorageUnitTests {
 
     /// A log that grows, then rotates: every byte exactly once, in order.
     @Test func followReadsEveryByteOnceAcrossGrowthAndRotation() async throws {
-        let source = FakeLogs()
-        source.set("v", Array("boot\n".utf8))
-        let ended = Flag()
-        let console = ConsoleRecorder(RemoteConsoleLog.stream(volume: "v", source: source, history: .all, follow: true,
-                                                              hasEnded: { ended.value }))
+        let (source, ended, console) = followBootLog()
         defer { console.cancel() }
         #expect(await wait { console.text == "boot\n" })
         source.append("v", Array("one\n".utf8))
@@ -106,6 +102,23 @@ struct LibvirtStorageUnitTests {
         #expect(console.error == nil)
     }
 
+    /// The host's daemon goes away while following (reads fail with a connection error) and the
+    /// log grows meanwhile: following waits, then goes on from the same offset; nothing is lost.
+    @Test func followWaitsOutALostConnection() async throws {
+        let (source, ended, console) = followBootLog()
+        defer { console.cancel() }
+        #expect(await wait { console.text == "boot\n" })
+        source.setDown(true)
+        source.append("v", Array("while down\n".utf8))
+        #expect(await wait(seconds: 3) { source.failedReads >= 2 }, "it keeps asking while the daemon is down")
+        #expect(!console.finished && console.text == "boot\n")
+        source.setDown(false)
+        #expect(await wait { console.text == "boot\nwhile down\n" })
+        ended.set()
+        #expect(await wait { console.finished })
+        #expect(console.error == nil)
+    }
+
     /// A lost end event: following still ends once the domain is found gone.
     @Test func followEndsWhenTheDomainIsGoneWithoutAnEvent() async throws {
         let source = FakeLogs()
@@ -117,6 +130,16 @@ struct LibvirtStorageUnitTests {
         #expect(await wait(seconds: 30) { console.finished })
         #expect(asked.value)
         #expect(console.text == "boot\n")
+    }
+
+    /// Follows `v` (holding "boot\n") of fake volumes from its start, until the flag says the domain ended.
+    private func followBootLog() -> (FakeLogs, Flag, ConsoleRecorder) {
+        let source = FakeLogs()
+        source.set("v", Array("boot\n".utf8))
+        let ended = Flag()
+        let console = ConsoleRecorder(RemoteConsoleLog.stream(volume: "v", source: source, history: .all, follow: true,
+                                                              hasEnded: { ended.value }))
+        return (source, ended, console)
     }
 
     private func wait(seconds: Int = 10, _ condition: @escaping @Sendable () -> Bool) async -> Bool {
@@ -138,6 +161,12 @@ private final class Flag: Sendable {
 /// In-memory volumes for ``RemoteConsoleLog``.
 private final class FakeLogs: RemoteConsoleLog.Source {
     private let files = Mutex<[String: [UInt8]]>([:])
+    private let down = Mutex(false)
+    private let failures = Mutex(0)
+
+    /// While down, every read fails as a lost connection does.
+    func setDown(_ value: Bool) { down.withLock { $0 = value } }
+    var failedReads: Int { failures.withLock { $0 } }
 
     func set(_ name: String, _ bytes: [UInt8]) { files.withLock { $0[name] = bytes } }
     func append(_ name: String, _ bytes: [UInt8]) { files.withLock { $0[name, default: []] += bytes } }
@@ -148,7 +177,11 @@ private final class FakeLogs: RemoteConsoleLog.Source {
     }
 
     func read(_ volume: String, offset: UInt64, maxBytes: Int) async throws -> (size: UInt64?, bytes: [UInt8]) {
-        files.withLock { f in
+        if down.withLock({ $0 }) {
+            failures.withLock { $0 += 1 }
+            throw UnitopError.connection(uri: "fake:///", message: "disconnected")
+        }
+        return files.withLock { f in
             guard let b = f[volume] else { return (nil, []) }
             guard offset < UInt64(b.count) else { return (UInt64(b.count), []) }
             let end = min(b.count, Int(offset) + maxBytes)

@@ -25,10 +25,18 @@ struct SSHLibvirtHostTests {
         }
     }
 
-    @Test func remoteDaemonStoppedAndRestartedBehindSSH() async throws {
+    /// One host serves both checks (bringing one up and purging it costs about 8 s): the host key
+    /// first, then the daemon going away and coming back; then nothing is left.
+    @Test func hostKeyCheckedThenDaemonStoppedAndRestartedBehindSSH() async throws {
         let userExistedBefore = getpwnam(SSHLibvirtHost.user) != nil
         let host = try await SSHLibvirtHost.up()
         defer { host.purgeNow() }
+        try Self.hostKeyIsCheckedAndRootsSSHFilesAreUntouched(host)
+        try await Self.remoteDaemonStoppedAndRestartedBehindSSH(host)
+        await Self.purgeAndCheck(host, userExistedBefore: userExistedBefore)
+    }
+
+    static func remoteDaemonStoppedAndRestartedBehindSSH(_ host: SSHLibvirtHost) async throws {
         let (b, home) = try LibvirtTestSupport.backend(host.uri, timeout: 20)
         var closed = false
         defer { if !closed { b.close(); home.remove() } }
@@ -62,17 +70,13 @@ struct SSHLibvirtHostTests {
 
         events.cancel()
         b.close(); home.remove(); closed = true
-        await Self.purgeAndCheck(host, userExistedBefore: userExistedBefore)
     }
 
     /// The host key is really checked (the URI does not turn verification off), through a
     /// known_hosts file of the test's own: root's `~/.ssh` is neither read nor written.
-    @Test func hostKeyIsCheckedAndRootsSSHFilesAreUntouched() async throws {
-        let userExistedBefore = getpwnam(SSHLibvirtHost.user) != nil
+    static func hostKeyIsCheckedAndRootsSSHFilesAreUntouched(_ host: SSHLibvirtHost) throws {
         let rootKnownHosts = (getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) } ?? "/root") + "/.ssh/known_hosts"
         let before = FileManager.default.contents(atPath: rootKnownHosts)
-        let host = try await SSHLibvirtHost.up()
-        defer { host.purgeNow() }
         #expect(!host.uri.contains("no_verify"))
         let ok = LibvirtSystemTests.virsh(["version"], uri: host.uri)
         #expect(ok?.status == 0, "virsh through ssh: \(ok?.stderr ?? "did not run")")
@@ -90,6 +94,5 @@ struct SSHLibvirtHostTests {
         #expect(LibvirtSystemTests.virsh(["version"], uri: host.uri)?.status == 0)
 
         #expect(FileManager.default.contents(atPath: rootKnownHosts) == before, "root's known_hosts is untouched")
-        await Self.purgeAndCheck(host, userExistedBefore: userExistedBefore)
     }
 }

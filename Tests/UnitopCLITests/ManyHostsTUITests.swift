@@ -70,7 +70,8 @@ extension TUIEndToEnd {
 
         /// The ssh host's daemon stops while the UI runs: its header entry turns disconnected, the
         /// local rows keep changing, and it reconnects when the daemon is back. Its guest's console
-        /// reads from the first byte (`logs HOST/NAME`, and the console pane).
+        /// reads from the first byte (`logs HOST/NAME`, and the console pane), and a `logs --follow`
+        /// started before the daemon went away goes on after it is back without losing a byte.
         @Test func remoteDaemonGoesAwayLocalRowsStayLive() async throws {
             let s = try TUISession()
             let host = try await SSHLibvirtHost.up()
@@ -85,7 +86,7 @@ extension TUIEndToEnd {
             try #require(run.status == 0, "run on \(host.hostLabel): \(run.stderr)")
 
             // History from boot: the banner and the command line the guest printed first.
-            let boot = try Wait.blockingUntil(timeout: TUISession.slow, interval: 0.5) {
+            let boot = Wait.blockingUntil(timeout: TUISession.slow, interval: 0.5) {
                 (try? s.h.unitop(["logs", remote], timeout: 60))?.stdout.contains("hello: cmdline=") == true
             }
             #expect(boot, "remote console from the first byte: \((try? s.h.unitop(["logs", remote]))?.stdout ?? "")")
@@ -102,8 +103,20 @@ extension TUIEndToEnd {
             #expect(s.waitFor(timeout: TUISession.slow) { (TUISession.heartbeats(in: $0).max() ?? 0) >= seen + 2 },
                     "the remote console follows live output: \(s.screen)")
 
+            // `logs --follow HOST/NAME` from another process: history from boot, then live output.
+            let address = "\(host.hostLabel)/\(remote)"
+            let follower = try BackgroundUnitop(["logs", "--follow", address], harness: s.h)
+            defer { follower.stop() }
+            #expect(Wait.blockingUntil(timeout: TUISession.slow) { follower.output.contains("hello: cmdline=") }, "follow starts from boot")
+            // Split on the marker, not on "\n": "\r\n" is one Character to Swift.
+            let heartbeats = { follower.output.components(separatedBy: "heartbeat ").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) } }
+            let before = heartbeats().max() ?? 0
+            #expect(Wait.blockingUntil(timeout: TUISession.slow) { (heartbeats().max() ?? 0) >= before + 2 },
+                    "logs --follow delivers live output: \(follower.output.suffix(200))")
+
             try await host.stopDaemon()
             #expect(s.waitFor(timeout: TUISession.slow) { ($0.first ?? "").contains("\(label) ○") }, "disconnected: \(s.screen)")
+            #expect(follower.process.isRunning, "logs --follow waits for the daemon to come back")
             // Local rows stay live meanwhile: a local kill shows up.
             #expect(try s.h.unitop(["kill", "local/\(local)"], timeout: 60).status == 0)
             #expect(s.waitFor(timeout: TUISession.slow) { lines in
@@ -118,7 +131,18 @@ extension TUIEndToEnd {
             try t.sendKeys("H")
             #expect(s.waitFor { lines in TUISession.row(remote, in: lines) != nil && TUISession.row(local, in: lines) == nil }, "host \(host.hostLabel) only: \(s.screen)")
 
-            #expect(try s.h.unitop(["rm", "--force", "\(host.hostLabel)/\(remote)"], timeout: 120).status == 0)
+            // The follower rode out the restart: live output again, then it ends by itself when the
+            // guest ends, having printed every heartbeat once, in order: exactly the whole log.
+            let atRestart = heartbeats().max() ?? 0
+            #expect(Wait.blockingUntil(timeout: TUISession.slow) { (heartbeats().max() ?? 0) >= atRestart + 2 },
+                    "logs --follow goes on after the daemon is back: \(follower.output.suffix(200))")
+            #expect(try s.h.unitop(["kill", address], timeout: 60).status == 0)
+            #expect(Wait.blockingUntil(timeout: TUISession.slow) { !follower.process.isRunning }, "logs --follow ends with the guest")
+            let numbers = heartbeats()
+            #expect(numbers == Array(1...max(1, numbers.count)), "every heartbeat once, in order: \(numbers)")
+            #expect(follower.output == (try s.h.unitop(["logs", address], timeout: 60)).stdout, "follow printed the whole log")
+
+            #expect(try s.h.unitop(["rm", "--force", address], timeout: 120).status == 0)
             #expect(await host.purge())
             #expect(host.processesLeft().isEmpty, "left running: \(host.processesLeft())")
         }

@@ -10,9 +10,9 @@ import UnitopTesting
 /// Covers issue 11's many-hosts CLI: `ps`/actions over every configured host in parallel, `host`
 /// per row, one stderr line `LABEL: unreachable: …` per unreachable host and exit status 3 for a
 /// partial listing, `--host LABEL`, `HOST/NAME` and the refusal of an ambiguous NAME
-/// (``everyConfiguredHostListedAndAddressed()``); images uploaded to the remote host, and
+/// (``everyConfiguredHostListedAndAddressed(_:)``); images uploaded to the remote host, and
 /// `--accel auto` falling back to TCG where the host's QEMU cannot use KVM
-/// (``runUploadsAnImageTheRemoteUserCannotReadAndFallsBackToTCG()``). The TUI over the same kind
+/// (``runUploadsAnImageTheRemoteUserCannotReadAndFallsBackToTCG(_:)``). The TUI over the same kind
 /// of host (its daemon stopped and back, local rows live) is ``TUIEndToEnd/ManyHostsTUITests``.
 @Suite(.serialized)
 struct ManyHostsTests {
@@ -52,11 +52,19 @@ struct ManyHostsTests {
         #expect(host.processesLeft().isEmpty, "left running: \(host.processesLeft())")
     }
 
-    @Test func everyConfiguredHostListedAndAddressed() async throws {
+    /// One ssh host serves both halves (bringing one up and purging it costs about 8 s).
+    @Test func everyConfiguredHostListedAddressedAndUploadedTo() async throws {
         try CLIHarness.requireFixtures()
-        let h = try CLIHarness()
         let host = try await SSHLibvirtHost.up()
-        defer { Self.removeConfig(h); h.cleanup(); host.purgeNow() }
+        defer { host.purgeNow() }
+        try Self.everyConfiguredHostListedAndAddressed(host)
+        try Self.runUploadsAnImageTheRemoteUserCannotReadAndFallsBackToTCG(host)
+        await Self.purge(host)
+    }
+
+    static func everyConfiguredHostListedAndAddressed(_ host: SSHLibvirtHost) throws {
+        let h = try CLIHarness()
+        defer { Self.removeConfig(h); h.cleanup() }
         let closedPort = try #require(FreePort.loopbackTCP(), "no free loopback port")
         let unreachable = "qemu+tcp://127.0.0.1:\(closedPort)/system"
         try Self.writeConfig(h, uris: [host.uri, unreachable])
@@ -103,17 +111,12 @@ struct ManyHostsTests {
         #expect(after.contains { $0.name == name && $0.host == host.hostLabel && $0.state.isFinished })
         #expect(try h.unitop(["rm", "--force", "\(host.hostLabel)/\(name)"], timeout: 120).status == 0)
         #expect(try h.unitop(["rm", "--force", "local/\(name)"], timeout: 60).status == 0)
-
-        Self.removeConfig(h)
-        await Self.purge(host)
     }
 
-    @Test func runUploadsAnImageTheRemoteUserCannotReadAndFallsBackToTCG() async throws {
-        try CLIHarness.requireFixtures()
+    static func runUploadsAnImageTheRemoteUserCannotReadAndFallsBackToTCG(_ host: SSHLibvirtHost) throws {
         let h = try CLIHarness()
-        let host = try await SSHLibvirtHost.up()
         let privateDir = "/tmp/unitop-rootonly-" + UUID().uuidString.prefix(8).lowercased()
-        defer { try? FileManager.default.removeItem(atPath: privateDir); h.cleanup(); host.purgeNow() }
+        defer { try? FileManager.default.removeItem(atPath: privateDir); h.cleanup() }
         try FileManager.default.createDirectory(atPath: privateDir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let image = privateDir + "/hello.elf"
         try FileManager.default.copyItem(atPath: Fixtures.path("hello"), toPath: image)
@@ -139,6 +142,5 @@ struct ManyHostsTests {
             #expect(cmd?.contains(privateDir) == false, "QEMU boots the uploaded copy, not the root-only file")
             #expect(try h.unitop(["rm", "--force", n, "--connect", host.uri], timeout: 120).status == 0)
         }
-        await Self.purge(host)
     }
 }

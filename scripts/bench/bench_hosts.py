@@ -31,7 +31,7 @@ import subprocess
 import tempfile
 import time
 
-from common import (ROOT, UNITOP, Home, NotAvailable, fixture, free_port, median, not_available, record,
+from common import (ROOT, UNITOP, Home, NotAvailable, fixture, free_port, free_ports, median, not_available, record,
                     require_unitop, yes)
 from tmuxui import TmuxUI
 
@@ -116,7 +116,7 @@ def main():
     try:
         require_unitop()
         sh("sh", os.path.join(ROOT, "scripts", "libvirt-up.sh"))
-        sh("sh", os.path.join(ROOT, "scripts", "libvirt-ssh.sh"), "up", ssh_dir, str(free_port()), str(free_port()))
+        sh("sh", os.path.join(ROOT, "scripts", "libvirt-ssh.sh"), "up", ssh_dir, *map(str, free_ports(2)))
         with open(os.path.join(ssh_dir, "ssh", "uri")) as f:
             ssh_uri = f.read().strip()
         with Home("hosts") as home:

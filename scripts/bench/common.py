@@ -192,13 +192,24 @@ def wait_for(predicate, timeout, interval=0.001):
     return None
 
 
+def free_ports(count):
+    """`count` distinct loopback TCP ports nobody listens on now: each bound to port 0, all held
+    until the last is picked (so the kernel cannot hand out one twice), then released."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            sockets.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def free_port():
     """A loopback TCP port nobody listens on now (bound to port 0 once, then released)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return free_ports(1)[0]
 
 
 def fmt_ms(seconds):

@@ -24,22 +24,35 @@ extension LibvirtBackend {
             }
         }
 
+        /// A failure on a connection that died meanwhile is a ``UnitopError/connection(uri:message:)``
+        /// (which a follower waits out), whatever call noticed it first.
         func read(_ volume: String, offset: UInt64, maxBytes: Int) async throws -> (size: UInt64?, bytes: [UInt8]) {
-            try await connection.call { c in
-                let pool = try LibvirtStoragePool.lookup(c)
-                defer { virStoragePoolFree(pool) }
-                var found = LibvirtVolumes.lookup(pool, volume)
-                if found == nil {  // created by virtlogd after the pool's last refresh
-                    _ = virStoragePoolRefresh(pool, 0)
-                    found = LibvirtVolumes.lookup(pool, volume)
+            let uri = connection.uri
+            return try await connection.call { c in
+                do {
+                    return try Self.read(c, volume, offset: offset, maxBytes: maxBytes)
+                } catch let error as UnitopError {
+                    if case .connection = error { throw error }
+                    guard virConnectIsAlive(c) == 1 else { throw UnitopError.connection(uri: uri, message: "\(error)") }
+                    throw error
                 }
-                guard let v = found else { return (nil, []) }
-                defer { virStorageVolFree(v) }
-                guard let size = LibvirtVolumes.size(v) else { return (nil, []) }
-                guard size > offset else { return (size, []) }
-                let count = Int(min(UInt64(maxBytes), size - offset))
-                return (size, try LibvirtVolumes.download(c, v, offset: offset, length: count, what: "console log \(volume)"))
             }
+        }
+
+        private static func read(_ c: OpaquePointer, _ volume: String, offset: UInt64, maxBytes: Int) throws -> (size: UInt64?, bytes: [UInt8]) {
+            let pool = try LibvirtStoragePool.lookup(c)
+            defer { virStoragePoolFree(pool) }
+            var found = LibvirtVolumes.lookup(pool, volume)
+            if found == nil {  // created by virtlogd after the pool's last refresh
+                _ = virStoragePoolRefresh(pool, 0)
+                found = LibvirtVolumes.lookup(pool, volume)
+            }
+            guard let v = found else { return (nil, []) }
+            defer { virStorageVolFree(v) }
+            guard let size = LibvirtVolumes.size(v) else { return (nil, []) }
+            guard size > offset else { return (size, []) }
+            let count = Int(min(UInt64(maxBytes), size - offset))
+            return (size, try LibvirtVolumes.download(c, v, offset: offset, length: count, what: "console log \(volume)"))
         }
     }
 

@@ -11,7 +11,9 @@ import Models
 /// ``fastInterval`` after new bytes, backing off to ``idleInterval`` when idle. It ends once the
 /// domain has ended (the backend's in-memory flag, set by lifecycle events; and, in case an event
 /// was lost with the connection, `stillRunning` asked every ``livenessCheckPolls`` idle polls) and
-/// the log has stayed unchanged for ``quietAfterEnd``.
+/// the log has stayed unchanged for ``quietAfterEnd``. A connection lost while following (the
+/// host's libvirtd restarted) is waited out, polling every ``idleInterval``: the backend
+/// reconnects by itself and reading goes on from the same offset.
 ///
 /// Rotation (virtlogd renames the log to `.0` at its size limit, 2 MiB by default): a size below
 /// the offset read so far means the file was rotated; the rest of `.0` from that offset is
@@ -138,7 +140,16 @@ final class RemoteConsoleLog: Sendable {
         private func live() async throws -> [UInt8]? {
             while !Task.isCancelled {
                 let ended = gone || hasEnded()
-                let (size, bytes) = try await source.read(volume, offset: offset, maxBytes: RemoteConsoleLog.chunkBytes)
+                let size: UInt64?, bytes: [UInt8]
+                do {
+                    (size, bytes) = try await source.read(volume, offset: offset, maxBytes: RemoteConsoleLog.chunkBytes)
+                } catch UnitopError.connection {
+                    // The host's daemon went away (restart, network): the backend reconnects by
+                    // itself, and the log is read from the same offset then, so nothing is lost.
+                    interval = RemoteConsoleLog.idleInterval
+                    do { try await Task.sleep(for: interval) } catch { return finish() }
+                    continue
+                }
                 if !bytes.isEmpty {
                     offset += UInt64(bytes.count)
                     interval = RemoteConsoleLog.fastInterval
