@@ -116,6 +116,7 @@ extension TUIEndToEnd {
 
             try await host.stopDaemon()
             #expect(s.waitFor(timeout: TUISession.slow) { ($0.first ?? "").contains("\(label) ○") }, "disconnected: \(s.screen)")
+            let paneAtRestart = TUISession.heartbeats(in: try s.capture()).max() ?? 0
             #expect(follower.process.isRunning, "logs --follow waits for the daemon to come back")
             // Local rows stay live meanwhile: a local kill shows up.
             #expect(try s.h.unitop(["kill", "local/\(local)"], timeout: 60).status == 0)
@@ -125,6 +126,9 @@ extension TUIEndToEnd {
             try await host.startDaemon()
             #expect(s.waitFor(timeout: TUISession.slow) { ($0.first ?? "").contains("\(label) ●") }, "reconnected: \(s.screen)")
             #expect(s.waitForRow(remote, containing: "running"), "\(s.screen)")
+            // The console pane rode out the restart too: the remote guest's heartbeats go on.
+            #expect(s.waitFor(timeout: TUISession.slow) { (TUISession.heartbeats(in: $0).max() ?? 0) >= paneAtRestart + 2 },
+                    "the console pane follows again after the restart: \(s.screen)")
             // H narrows to one host at a time.
             try t.sendKeys("H")
             #expect(s.waitFor { lines in TUISession.row(remote, in: lines) == nil && TUISession.row(local, in: lines) != nil }, "host local only: \(s.screen)")
