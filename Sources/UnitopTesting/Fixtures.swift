@@ -22,6 +22,12 @@ public enum Fixtures {
     public static func path(_ name: String) -> String { directory + "/" + name + ".elf" }
 
     /// True when the fixture images have been built.
+    /// The numbers N of every `heartbeat N` the hello fixture printed in `text`, in order. Splits on
+    /// the marker, not on lines: in Swift "\r\n" is one Character, so `"\n"` never splits it.
+    public static func heartbeats(in text: String) -> [Int] {
+        text.components(separatedBy: "heartbeat ").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+    }
+
     public static var available: Bool { FileManager.default.fileExists(atPath: path("hello")) }
 
     /// The built `unitop` binary: `UNITOP_BIN`, else `<repo>/.build/debug/unitop`.

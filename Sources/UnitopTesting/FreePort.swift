@@ -27,7 +27,7 @@ public enum FreePort {
     }
 
     /// Binds `fd` to 127.0.0.1 on a port the kernel picks and returns that port.
-    private static func bindLoopback(_ fd: Int32) -> Int? {
+    static func bindLoopback(_ fd: Int32) -> Int? {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")

@@ -58,11 +58,6 @@ struct LibvirtRemoteStorageTests {
         return rec.bytes
     }
 
-    /// The heartbeat numbers in the hello fixture's output, in order.
-    static func heartbeats(_ text: String) -> [Int] {
-        text.components(separatedBy: "heartbeat ").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
-    }
-
     @Test func imageUploadedOnceBootsAndConsoleHasHistoryFromBoot() async throws {
         try await Self.withHost { host in
             let b = host.backend
@@ -87,11 +82,11 @@ struct LibvirtRemoteStorageTests {
             let history = String(decoding: try await Self.collect(b.console(first, history: .all, follow: false)), as: UTF8.self)
             #expect(history.contains("unitop-fixture hello booted"))
             #expect(live.text.hasPrefix(history) || history.hasPrefix(live.text), "history and live output are the same bytes from boot")
-            let last = Self.heartbeats(history).last ?? 0
+            let last = Fixtures.heartbeats(in: history).last ?? 0
             #expect(await live.wait(for: "heartbeat \(last + 3)\r\n", timeout: 60))
             try await b.sendConsoleInput(first, bytes: Array("again\r".utf8))
             #expect(await live.wait(for: "you typed: again", timeout: 30))
-            let beats = Self.heartbeats(live.text)
+            let beats = Fixtures.heartbeats(in: live.text)
             #expect(beats == Array(1...(beats.last ?? 1)), "every heartbeat once, in order: \(beats)")
             #expect(live.text.components(separatedBy: "hello booted").count == 2, "the banner once")
             let tail = try await Self.collect(b.console(first, history: .tail(bytes: 12), follow: false))

@@ -231,7 +231,7 @@ import UnitopTesting
         #expect(Wait.blockingUntil(timeout: 30) { follower.output.components(separatedBy: "heartbeat ").count - 1 > before + 1 },
                 "follow delivers live output")
         // Nothing doubled at the history/live seam: heartbeat numbers are strictly increasing.
-        let numbers = follower.output.components(separatedBy: "heartbeat ").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+        let numbers = Fixtures.heartbeats(in: follower.output)
         #expect(numbers == Array(numbers.sorted()) && Set(numbers).count == numbers.count, "\(numbers)")
         // The follower ends by itself when the instance ends.
         #expect(try h.unitop(["kill", "r1"], timeout: 30).status == 0)

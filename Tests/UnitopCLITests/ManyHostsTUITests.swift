@@ -108,8 +108,7 @@ extension TUIEndToEnd {
             let follower = try BackgroundUnitop(["logs", "--follow", address], harness: s.h)
             defer { follower.stop() }
             #expect(Wait.blockingUntil(timeout: TUISession.slow) { follower.output.contains("hello: cmdline=") }, "follow starts from boot")
-            // Split on the marker, not on "\n": "\r\n" is one Character to Swift.
-            let heartbeats = { follower.output.components(separatedBy: "heartbeat ").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) } }
+            let heartbeats = { Fixtures.heartbeats(in: follower.output) }
             let before = heartbeats().max() ?? 0
             #expect(Wait.blockingUntil(timeout: TUISession.slow) { (heartbeats().max() ?? 0) >= before + 2 },
                     "logs --follow delivers live output: \(follower.output.suffix(200))")

@@ -140,11 +140,7 @@ final class TUISession: @unchecked Sendable {
 
     /// The numbers N of every `heartbeat N` line on the screen.
     static func heartbeats(in lines: [String]) -> [Int] {
-        lines.compactMap { line -> Int? in
-            guard let r = line.range(of: "heartbeat ") else { return nil }
-            let digits = line[r.upperBound...].prefix { $0.isNumber }
-            return Int(digits)
-        }
+        Fixtures.heartbeats(in: lines.joined(separator: "\n"))
     }
 
     /// `unitop ps --json` (running instances only), decoded.
